@@ -1,0 +1,35 @@
+"""AdamW versus Adam with an L2 penalty (Q32).
+
+Both shrink the weights, but differently:
+- adam_l2_step (torch.optim.Adam(weight_decay=...)): the penalty's gradient
+  weight_decay · w is added to grad, so it is then divided by sqrt(v_hat) like
+  everything else: weights with large gradients are barely decayed.
+- adamw_step (torch.optim.AdamW): decay is decoupled; w shrinks by the factor
+  (1 − lr · weight_decay) first, then the Adam step uses the raw gradient.
+"""
+
+import numpy as np
+
+
+def adamw_step(w, grad, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=1e-2):
+    """One AdamW step (torch.optim.AdamW).
+
+    First shrink w by lr · weight_decay · w (decoupled decay), then take the
+    Adam step of adam.py from that w, with the raw grad.
+
+    Args and returns as in adam_step: (w, m, v) as new arrays, t is 1 on the first step.
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError()
+
+
+def adam_l2_step(w, grad, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=1e-2):
+    """One step of Adam with an L2 penalty (torch.optim.Adam with weight_decay).
+
+    Add the L2 penalty's gradient, weight_decay · w, to grad; then take the
+    Adam step of adam.py with that gradient.
+
+    Args and returns as in adam_step: (w, m, v) as new arrays, t is 1 on the first step.
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError()

@@ -1,0 +1,1 @@
+"""dl-katas: the grading engine (catalogue, pytest plugin, oracles, checks, CLI)."""

@@ -1,0 +1,151 @@
+"""Loading a learner's kata file and calling its functions defensively.
+
+Learner code is untrusted and fallible: every call copies the arguments first
+and compares them afterwards (katas are pure), a stub's NotImplementedError
+becomes NotStarted, and any other exception becomes LearnerRaised carrying the
+call that triggered it.
+"""
+
+from __future__ import annotations
+
+import copy
+import importlib.util
+import inspect
+import itertools
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import numpy as np
+
+from graders.describe import describe_call, first_difference
+
+
+class KataFailure(AssertionError):
+    """A wrong answer: the message is written for the learner and shown as is."""
+
+
+class NotStarted(Exception):
+    """The learner's function still raises NotImplementedError (an untouched stub)."""
+
+    def __init__(self, function: str):
+        super().__init__(function)
+        self.function = function
+
+
+class LearnerRaised(Exception):
+    """The learner's code raised: keeps the call and the original exception."""
+
+    def __init__(self, call: str, error: BaseException):
+        super().__init__(call)
+        self.call = call
+        self.error = error
+
+
+class LoadFailed(Exception):
+    """The kata file could not be imported (syntax error, import error, ...)."""
+
+    def __init__(self, path: Path, error: BaseException):
+        super().__init__(str(path))
+        self.path = path
+        self.error = error
+
+
+_module_counter = itertools.count()
+
+
+def load_module(path: Path) -> ModuleType:
+    """Import a kata file by path under a fresh, unique module name."""
+    name = f"_kata_{path.parent.parent.name}_{path.parent.name}_{path.stem}_{next(_module_counter)}"
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses and pickling look modules up here
+    try:
+        spec.loader.exec_module(module)
+    except (Exception, SystemExit) as error:  # SyntaxError, ImportError, sys.exit(), ...
+        del sys.modules[name]
+        raise LoadFailed(path, error) from error
+    return module
+
+
+class Learner:
+    """The learner's kata module, seen through defensive wrappers."""
+
+    def __init__(self, module: ModuleType, path: Path):
+        self.module = module
+        self.path = path
+
+    def fn(self, name: str) -> LearnerFunction:
+        target = getattr(self.module, name, None)
+        if target is None:
+            defined = sorted(
+                n for n, v in vars(self.module).items() if callable(v) and not n.startswith("_")
+            )
+            raise KataFailure(
+                f"{self.path.name} defines no {name!r}: did you misname or delete it?\n"
+                f"  functions found: {', '.join(defined) or 'none'}"
+            )
+        return LearnerFunction(name, target)
+
+
+class LearnerFunction:
+    """Calls one learner function; checks that it left its arguments alone."""
+
+    def __init__(self, name: str, target):
+        self.name = name
+        self.target = target
+
+    def describe(self, *args, **kwargs) -> str:
+        return describe_call(self.name, self._bind(args, kwargs))
+
+    def __call__(self, *args, **kwargs):
+        bound = self._bind(args, kwargs)
+        before = {k: copy.deepcopy(v) for k, v in bound.items()}
+        try:
+            result = self.target(*args, **kwargs)
+        except NotImplementedError:
+            raise NotStarted(self.name) from None
+        except Exception as error:
+            raise LearnerRaised(describe_call(self.name, bound), error) from error
+        for arg_name, original in before.items():
+            _assert_unchanged(self.name, arg_name, original, bound[arg_name], bound)
+        return result
+
+    def _bind(self, args, kwargs) -> dict:
+        """Argument names to values, as the learner's signature names them."""
+        try:
+            signature = inspect.signature(self.target)
+            return dict(signature.bind(*args, **kwargs).arguments)
+        except (TypeError, ValueError):
+            named = {f"arg{i}": a for i, a in enumerate(args)}
+            named.update(kwargs)
+            return named
+
+
+def _assert_unchanged(function, arg_name, original, now, bound):
+    """Raise KataFailure if an array argument (or a list of arrays) was modified in place."""
+    pairs = []
+    if isinstance(original, np.ndarray):
+        pairs = [(arg_name, original, now)]
+    elif isinstance(original, (list, tuple)):
+        pairs = [
+            (f"{arg_name}[{i}]", o, n)
+            for i, (o, n) in enumerate(zip(original, now))
+            if isinstance(o, np.ndarray)
+        ]
+        if len(original) != len(now):
+            raise KataFailure(
+                f"{function} changed the length of its argument {arg_name!r} "
+                f"(from {len(original)} to {len(now)}).\n"
+                f"  called   {describe_call(function, bound)}\n"
+                "  Katas are pure functions: build and return new objects instead."
+            )
+    for label, o, n in pairs:
+        if o.shape != n.shape or not np.array_equal(o, n, equal_nan=True):
+            where = first_difference(n, o) if o.shape == n.shape else "its shape changed"
+            raise KataFailure(
+                f"{function} modified its argument {label!r} in place ({where}).\n"
+                f"  called   {describe_call(function, bound)}\n"
+                f"  Katas are pure functions: write `{arg_name} = {arg_name} * ...` "
+                f"(a new array), not `{arg_name} *= ...` or `{arg_name}[...] = ...`."
+            )

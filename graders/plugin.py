@@ -1,0 +1,321 @@
+"""The pytest plugin that grades kata files.
+
+`pytest exercises/03_optimizers` collects each exercises/<topic>/<kata>.py (and
+solutions/... the same way) as a KataFile, with one KataItem per registered
+check. A run is green only when every kata in scope passes; an untouched stub
+is reported as "not started" (still a failure for the exit code) without a
+traceback.
+"""
+
+from __future__ import annotations
+
+import secrets
+import traceback
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from graders.catalog import Kata, all_katas, kata_for_path, topics
+from graders.learner import KataFailure, Learner, LearnerRaised, LoadFailed, NotStarted, load_module
+from graders.registry import Check, checks_for, load_topic_graders
+
+RESULTS = pytest.StashKey["KataResults"]()
+TIMEOUT_MESSAGE = "Timeout (>"  # how pytest-timeout's signal method words its failure
+
+
+class NotGraded(Exception):
+    """An earlier check of the same kata already failed in a way that stops the rest."""
+
+
+@dataclass
+class CheckResult:
+    name: str
+    status: str  # "passed" | "failing" | "not started"
+    reason: str = ""  # one line, for the summary
+    note: str = ""  # shown under a passing kata
+
+
+@dataclass
+class KataResults:
+    """Per-kata outcomes of one session, in collection order."""
+
+    seed: int
+    katas: dict[str, tuple[Kata, Path, list[CheckResult]]] = field(default_factory=dict)
+
+    def status(self, key: str) -> str:
+        checks = self.katas[key][2]
+        if all(c.status == "passed" for c in checks):
+            return "passed"
+        if all(c.status == "not started" for c in checks):
+            return "not started"
+        return "failing"
+
+
+# ---------------------------------------------------------------- options and session
+
+
+def pytest_addoption(parser):
+    group = parser.getgroup("dl-katas", "grading kata files")
+    group.addoption("--kata-seed", type=int, default=None,
+                    help="seed for the graders' random inputs (printed on each run; replays it)")
+    group.addoption("--kata-timeout", type=float, default=5.0,
+                    help="seconds each check may run before it is stopped (default 5)")
+
+
+def pytest_configure(config):
+    seed = config.getoption("kata_seed")
+    config.stash[RESULTS] = KataResults(seed if seed is not None else secrets.randbelow(10**6))
+
+
+def pytest_report_header(config):
+    seed = config.stash[RESULTS].seed
+    return f"dl-katas: grading seed {seed} (replay with --kata-seed {seed})"
+
+
+# ---------------------------------------------------------------- collection
+
+
+def pytest_collect_file(file_path, parent):
+    # Files named on the command line go through pytest_pycollect_makemodule instead.
+    if parent.session.isinitpath(file_path):
+        return None
+    return _kata_file(file_path, parent)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pycollect_makemodule(module_path, parent):
+    return _kata_file(module_path, parent)
+
+
+def _kata_file(path: Path, parent):
+    kata = kata_for_path(Path(path))
+    if kata is None:
+        return None
+    topic = next(t for t in topics() if t.id == kata.topic)
+    if not load_topic_graders(topic) or not checks_for(kata.key):
+        return None  # a kata still "coming": nothing to grade yet
+    return KataFile.from_parent(parent, path=Path(path), kata=kata)
+
+
+class KataFile(pytest.File):
+    """One kata file; loads the learner's module once, on the first check."""
+
+    def __init__(self, *, kata: Kata, **kwargs):
+        super().__init__(**kwargs)
+        self.kata = kata
+        self._learner: Learner | None = None
+        self.stopped: str | None = None  # why the remaining checks cannot run
+
+    def collect(self):
+        timeout = self.config.getoption("kata_timeout")
+        for check in checks_for(self.kata.key):
+            item = KataItem.from_parent(self, name=check.name, check=check)
+            item.add_marker(pytest.mark.timeout(timeout, method="signal"))
+            yield item
+
+    def learner(self) -> Learner:
+        if self._learner is None:
+            try:
+                self._learner = Learner(load_module(self.path), self.path)
+            except LoadFailed:
+                self.stopped = f"{self.path.name} did not load"
+                raise
+        return self._learner
+
+
+class KataItem(pytest.Item):
+    def __init__(self, *, check: Check, **kwargs):
+        super().__init__(**kwargs)
+        self.check = check
+
+    @property
+    def kata(self) -> Kata:
+        return self.parent.kata
+
+    def runtest(self):
+        if self.parent.stopped:
+            raise NotGraded(self.parent.stopped)
+        learner = self.parent.learner()
+        seed = self.config.stash[RESULTS].seed
+        rng = np.random.default_rng([seed, zlib.crc32(f"{self.kata.key}::{self.name}".encode())])
+        note = self.check.run(learner, rng)
+        if note:
+            self.user_properties.append(("kata_note", note))
+
+    def reportinfo(self):
+        return self.path, None, f"{self.path.name}::{self.name}"
+
+    def repr_failure(self, excinfo):
+        error = excinfo.value
+        if isinstance(error, NotStarted):
+            return not_started_message(self, error)
+        if isinstance(error, (KataFailure, LearnerRaised, LoadFailed, NotGraded)) or is_timeout(
+            excinfo
+        ):
+            return explain_failure(self, excinfo) + "\n" + self.replay_line()
+        return super().repr_failure(excinfo)  # a bug in a grader: show everything
+
+    def replay_line(self) -> str:
+        seed = self.config.stash[RESULTS].seed
+        return (f"  seed {seed}: replay with  pytest {self.relative_path()} --kata-seed {seed}"
+                f"  ·  stuck? kata hint {self.kata.id}")
+
+    def relative_path(self) -> str:
+        return _relative(self.path)
+
+
+def _relative(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def is_timeout(excinfo) -> bool:
+    return excinfo.errisinstance(pytest.fail.Exception) and str(excinfo.value).startswith(
+        TIMEOUT_MESSAGE
+    )
+
+
+# ---------------------------------------------------------------- messages
+
+
+def not_started_message(item: KataItem, error: NotStarted) -> str:
+    return (f"not started: {error.function} still raises NotImplementedError "
+            f"(edit {item.relative_path()})")
+
+
+def explain_failure(item: KataItem, excinfo) -> str:
+    error = excinfo.value
+    if isinstance(error, KataFailure):
+        return str(error)
+    if isinstance(error, NotGraded):
+        return f"not graded: {error} (see this kata's first failure)"
+    if isinstance(error, LoadFailed):
+        return load_failure_message(error)
+    if isinstance(error, LearnerRaised):
+        return (f"your code raised {type(error.error).__name__}: {error.error}\n"
+                f"  called   {error.call}\n" + learner_traceback(error.error, item.path))
+    # a timeout: stop the other checks of this kata, and show where the code was stuck
+    timeout = item.config.getoption("kata_timeout")
+    item.parent.stopped = f"an earlier check ran past {timeout:g} s"
+    where = [e for e in excinfo.traceback if Path(e.path) == item.path]
+    at = ""
+    if where:
+        entry = where[-1]
+        at = (f"\n  it was running line {entry.lineno + 1} of {item.path.name}: "
+              f"{str(entry.statement).strip()}")
+    return (f"stopped after {timeout:g} s: this check did not finish (each check may run "
+            f"{timeout:g} s, see --kata-timeout). An infinite loop?{at}")
+
+
+def load_failure_message(error: LoadFailed) -> str:
+    cause = error.error
+    if isinstance(cause, SyntaxError):
+        detail = "".join(traceback.format_exception_only(type(cause), cause)).rstrip()
+        return f"{error.path.name} could not be loaded:\n{_indent(detail)}"
+    return (f"{error.path.name} could not be loaded: {type(cause).__name__}: {cause}\n"
+            + learner_traceback(cause, error.path))
+
+
+def learner_traceback(error: BaseException, path: Path) -> str:
+    """The traceback restricted to the learner's own file (grader frames left out)."""
+    frames = [f for f in traceback.extract_tb(error.__traceback__) if Path(f.filename) == path]
+    if not frames:
+        return ""
+    lines = "".join(traceback.format_list(frames)).rstrip()
+    return "  in your code:\n" + _indent(lines)
+
+
+def _indent(text: str, prefix: str = "    ") -> str:
+    return "\n".join(prefix + line for line in text.splitlines())
+
+
+def one_line_reason(text: str) -> str:
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if not lines:
+        return ""
+    reason = lines[0]
+    looks = next((line for line in lines if line.startswith("looks like:")), None)
+    return f"{reason} — {looks}" if looks else reason
+
+
+# ---------------------------------------------------------------- reporting
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Classify each check (passed / failing / not started) and record it for the summary."""
+    report = yield
+    if isinstance(item, KataItem) and call.when == "call":
+        reason, note = "", dict(item.user_properties).get("kata_note", "")
+        if report.passed:
+            report.kata_status = "passed"
+        elif call.excinfo is not None and isinstance(call.excinfo.value, NotStarted):
+            report.kata_status = "not started"
+            reason = str(report.longrepr)
+        else:
+            report.kata_status = "failing"
+            reason = one_line_reason(str(report.longrepr))
+        results = item.config.stash[RESULTS]
+        results.katas[item.kata.key][2].append(
+            CheckResult(item.name, report.kata_status, reason, note)
+        )
+    return report
+
+
+def pytest_report_teststatus(report, config):
+    if getattr(report, "kata_status", None) == "not started":
+        return "not started", "N", "NOT STARTED"
+    return None
+
+
+def pytest_collection_modifyitems(items):
+    """Grade katas in the course's order (catalogue order), not alphabetically."""
+    order = {kata.key: i for i, kata in enumerate(all_katas())}
+    items.sort(key=lambda item: order.get(item.kata.key, -1) if isinstance(item, KataItem) else -1)
+
+
+def pytest_itemcollected(item):
+    if isinstance(item, KataItem):
+        results = item.config.stash[RESULTS]
+        results.katas.setdefault(item.kata.key, (item.kata, item.path, []))
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    results = config.stash[RESULTS]
+    if not results.katas:
+        return
+    write = terminalreporter.write_line
+    terminalreporter.write_sep("=", "kata summary")
+    marks = {"passed": ("PASS", {"green": True}), "failing": ("FAIL", {"red": True}),
+             "not started": ("TODO", {"yellow": True})}
+    width = max(len(kata.id) for kata, _, _ in results.katas.values())
+    topic = None
+    for key, (kata, path, checks) in results.katas.items():
+        if not checks:
+            continue
+        if kata.topic != topic:
+            topic = kata.topic
+            write(topic, bold=True)
+        status = results.status(key)
+        word, colour = marks[status]
+        passed = sum(c.status == "passed" for c in checks)
+        if status == "passed":
+            detail = f"{passed}/{len(checks)} checks"
+        elif status == "not started":
+            detail = f"not started: edit {_relative(path)}"
+        else:
+            first = next(c for c in checks if c.status != "passed")
+            detail = f"{passed}/{len(checks)} checks · {first.name}: {first.reason}"
+        terminalreporter.write(f"  {word:4}  ", **colour)
+        write(f"{kata.id:{width}}  {detail}")
+        if status == "passed":
+            for c in checks:
+                if c.note:
+                    write(f"        {' ' * width}  note: {c.note}")
+    seed = results.seed
+    write(f"seed {seed}: replay these inputs with --kata-seed {seed}")

@@ -1,0 +1,36 @@
+"""Adam (Q31), exactly as torch.optim.Adam (no weight decay, no amsgrad).
+
+Momentum on the gradient (first moment m) plus RMSprop's scaling (second
+moment v), both corrected for starting at zero.
+"""
+
+import numpy as np
+
+
+def adam_step(w, grad, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+    """One Adam step, as torch.optim.Adam computes it.
+
+    m and v are exponential moving averages of grad and of grad² (weights beta1
+    and beta2 on the old value). Both start at zero, so the step uses them
+    bias-corrected: divided by 1 − beta1**t and 1 − beta2**t, with t = 1 on the
+    first step. The step is lr · corrected m / (sqrt(corrected v) + eps): eps
+    outside the square root.
+
+    Args:
+        w: parameters, float64 array of any shape.
+        grad: gradient at w, same shape.
+        m, v: first and second moment estimates (zeros before the first step).
+        t: the step number, 1 on the first step.
+        lr, beta1, beta2, eps: PyTorch's names and defaults.
+
+    Returns:
+        (w, m, v): new arrays, m and v as stored (not bias-corrected); the
+        arguments are not modified.
+    """
+    ### BEGIN SOLUTION
+    m = beta1 * m + (1 - beta1) * grad
+    v = beta2 * v + (1 - beta2) * grad**2
+    m_hat = m / (1 - beta1**t)
+    v_hat = v / (1 - beta2**t)
+    return w - lr * m_hat / (np.sqrt(v_hat) + eps), m, v
+    ### END SOLUTION

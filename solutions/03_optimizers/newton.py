@@ -1,0 +1,55 @@
+"""Newton's method (Q28) on logistic regression.
+
+The Hessian holds the loss's curvature. Newton's method rescales the gradient
+by its inverse, which a program does by solving a linear system, never by
+forming the inverse: (H + damping·I) d = grad, then w − d.
+"""
+
+import numpy as np
+
+
+def logistic_loss_grad_hessian(X, y, w):
+    """Mean binary cross-entropy of p = sigmoid(X @ w), its gradient and Hessian.
+
+        loss = −mean(y·log p + (1 − y)·log(1 − p))
+        grad = Xᵀ (p − y) / N
+        H    = Xᵀ diag(p (1 − p)) X / N
+
+    Args:
+        X: inputs, float64 array (N, D).
+        y: targets in {0, 1} (floats), shape (N,).
+        w: weights, shape (D,). No bias term (add a column of ones to X for one).
+
+    Returns:
+        (loss, grad, H): a float, a (D,) array and a (D, D) array. Compute the
+        loss stably (from the logits X @ w), so that it stays finite for large |X @ w|.
+    """
+    ### BEGIN SOLUTION
+    z = X @ w
+    # log(1 + exp(z)) − y·z, written so that exp never overflows.
+    loss = np.mean(np.logaddexp(0.0, z) - y * z)
+    p = 0.5 * (1.0 + np.tanh(0.5 * z))  # sigmoid without overflow
+    n = X.shape[0]
+    grad = X.T @ (p - y) / n
+    H = (X * (p * (1 - p))[:, None]).T @ X / n
+    return float(loss), grad, H
+    ### END SOLUTION
+
+
+def newton_step(w, grad, H, damping=0.0):
+    """One damped Newton step: solve (H + damping·I) d = grad, return w − d.
+
+    Args:
+        w: parameters, shape (D,).
+        grad: gradient at w, shape (D,).
+        H: Hessian at w, shape (D, D), symmetric.
+        damping: λ >= 0 added to the diagonal (Levenberg-style damping).
+
+    Returns:
+        The new parameters, a (D,) array. Use np.linalg.solve: forming the
+        inverse is slower and less accurate.
+    """
+    ### BEGIN SOLUTION
+    d = np.linalg.solve(H + damping * np.eye(H.shape[0]), grad)
+    return w - d
+    ### END SOLUTION
