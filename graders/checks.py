@@ -61,7 +61,9 @@ def expect_float(got, name: str, call: str) -> float:
     """`got` must be a real number (a Python float or a 0-d numpy value)."""
     if isinstance(got, np.ndarray) and got.shape == ():
         got = got[()]
-    if isinstance(got, (bool, np.bool_)) or not isinstance(got, (int, float, np.floating, np.integer)):
+    if isinstance(got, (bool, np.bool_)) or not isinstance(
+        got, (int, float, np.floating, np.integer)
+    ):
         raise KataFailure(
             f"wrong {name}\n  called   {call}\n  expected a float, got {describe_value(got)}"
         )
@@ -97,12 +99,17 @@ def assert_matches(
     call: str,
     oracle: str,
     mistakes=(),
-    rtol: float = RTOL,
+    rtol: float | dict = RTOL,
     atol: float = ATOL,
 ) -> None:
-    """Compare labelled outputs ('w after step 2': array) with the oracle's, in order."""
+    """Compare labelled outputs ('w after step 2': array) with the oracle's, in order.
+
+    rtol may be a dict {label: rtol} for outputs that need their own tolerance.
+    """
+    tolerances = rtol if isinstance(rtol, dict) else {}
     for label, exp in expected.items():
         value = got[label]
+        rtol = tolerances.get(label, RTOL) if tolerances else rtol
         with np.errstate(all="ignore"):
             if _close(value, exp, rtol, atol):
                 continue

@@ -1,15 +1,14 @@
 """`kata`: the learner's command line (a first version: progress and build).
 
-    kata                 grade every kata under exercises/ and show progress by topic
-    kata build           regenerate exercises/ stubs from solutions/ (never overwrites your work)
-    kata build --check   exit 1 if exercises/ is out of date with solutions/
+kata                 grade every kata under exercises/ and show progress by topic
+kata build           regenerate exercises/ stubs from solutions/ (never overwrites your work)
+kata build --check   exit 1 if exercises/ is out of date with solutions/
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 from graders import stubs
 from graders.catalog import REPO_ROOT, topics
@@ -17,18 +16,26 @@ from graders.progress import grade_tree, progress_table
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="kata", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="kata", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     commands = parser.add_subparsers(dest="command")
     status = commands.add_parser("status", help="grade everything and show progress (default)")
     status.add_argument("--tree", default="exercises", choices=("exercises", "solutions"))
     build = commands.add_parser("build", help="generate exercises/ stubs from solutions/")
-    build.add_argument("--check", action="store_true",
-                       help="change nothing; exit 1 if exercises/ is out of date")
-    build.add_argument("--strict", action="store_true",
-                       help="with --check: every exercise must equal its stub (upstream CI)")
-    build.add_argument("--force", action="store_true",
-                       help="regenerate edited exercises too, after backing them up")
+    build.add_argument(
+        "--check", action="store_true", help="change nothing; exit 1 if exercises/ is out of date"
+    )
+    build.add_argument(
+        "--strict",
+        action="store_true",
+        help="with --check: every exercise must equal its stub (upstream CI)",
+    )
+    build.add_argument(
+        "--force",
+        action="store_true",
+        help="regenerate edited exercises too, after backing them up",
+    )
     args = parser.parse_args(argv)
 
     if args.command == "build":
@@ -41,8 +48,11 @@ def run_build(args) -> int:
         problems = stubs.check(REPO_ROOT, strict=args.strict)
         for problem in problems:
             print(f"out of date: {problem}")
-        print("exercises/ is in sync with solutions/" if not problems
-              else "run `kata build` to regenerate the stubs")
+        print(
+            "exercises/ is in sync with solutions/"
+            if not problems
+            else "run `kata build` to regenerate the stubs"
+        )
         return 1 if problems else 0
     for line in stubs.build(REPO_ROOT, force=args.force) or ["exercises/ already up to date"]:
         print(line)

@@ -9,9 +9,7 @@ def describe_value(value) -> str:
     """'float64 array (3, 4)' for arrays, a short repr for everything else."""
     if isinstance(value, np.ndarray):
         return f"{value.dtype} array {tuple(value.shape)}"
-    if isinstance(value, (list, tuple)) and value and all(
-        isinstance(v, np.ndarray) for v in value
-    ):
+    if isinstance(value, (list, tuple)) and value and all(isinstance(v, np.ndarray) for v in value):
         inner = ", ".join(describe_value(v) for v in value[:4])
         more = ", ..." if len(value) > 4 else ""
         return f"{type(value).__name__} of {len(value)} [{inner}{more}]"

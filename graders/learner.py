@@ -130,7 +130,7 @@ def _assert_unchanged(function, arg_name, original, now, bound):
     elif isinstance(original, (list, tuple)):
         pairs = [
             (f"{arg_name}[{i}]", o, n)
-            for i, (o, n) in enumerate(zip(original, now))
+            for i, (o, n) in enumerate(zip(original, now, strict=False))
             if isinstance(o, np.ndarray)
         ]
         if len(original) != len(now):

@@ -15,8 +15,8 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import pytest
+from numpy.random import default_rng
 
 from graders.catalog import Kata, all_katas, kata_for_path, topics
 from graders.learner import KataFailure, Learner, LearnerRaised, LoadFailed, NotStarted, load_module
@@ -59,10 +59,18 @@ class KataResults:
 
 def pytest_addoption(parser):
     group = parser.getgroup("dl-katas", "grading kata files")
-    group.addoption("--kata-seed", type=int, default=None,
-                    help="seed for the graders' random inputs (printed on each run; replays it)")
-    group.addoption("--kata-timeout", type=float, default=5.0,
-                    help="seconds each check may run before it is stopped (default 5)")
+    group.addoption(
+        "--kata-seed",
+        type=int,
+        default=None,
+        help="seed for the graders' random inputs (printed on each run; replays it)",
+    )
+    group.addoption(
+        "--kata-timeout",
+        type=float,
+        default=5.0,
+        help="seconds each check may run before it is stopped (default 5)",
+    )
 
 
 def pytest_configure(config):
@@ -140,7 +148,7 @@ class KataItem(pytest.Item):
             raise NotGraded(self.parent.stopped)
         learner = self.parent.learner()
         seed = self.config.stash[RESULTS].seed
-        rng = np.random.default_rng([seed, zlib.crc32(f"{self.kata.key}::{self.name}".encode())])
+        rng = default_rng([seed, zlib.crc32(f"{self.kata.key}::{self.name}".encode())])
         note = self.check.run(learner, rng)
         if note:
             self.user_properties.append(("kata_note", note))
@@ -160,8 +168,10 @@ class KataItem(pytest.Item):
 
     def replay_line(self) -> str:
         seed = self.config.stash[RESULTS].seed
-        return (f"  seed {seed}: replay with  pytest {self.relative_path()} --kata-seed {seed}"
-                f"  ·  stuck? kata hint {self.kata.id}")
+        return (
+            f"  seed {seed}: replay with  pytest {self.relative_path()} --kata-seed {seed}"
+            f"  ·  stuck? kata hint {self.kata.id}"
+        )
 
     def relative_path(self) -> str:
         return _relative(self.path)
@@ -184,8 +194,10 @@ def is_timeout(excinfo) -> bool:
 
 
 def not_started_message(item: KataItem, error: NotStarted) -> str:
-    return (f"not started: {error.function} still raises NotImplementedError "
-            f"(edit {item.relative_path()})")
+    return (
+        f"not started: {error.function} still raises NotImplementedError "
+        f"(edit {item.relative_path()})"
+    )
 
 
 def explain_failure(item: KataItem, excinfo) -> str:
@@ -197,8 +209,10 @@ def explain_failure(item: KataItem, excinfo) -> str:
     if isinstance(error, LoadFailed):
         return load_failure_message(error)
     if isinstance(error, LearnerRaised):
-        return (f"your code raised {type(error.error).__name__}: {error.error}\n"
-                f"  called   {error.call}\n" + learner_traceback(error.error, item.path))
+        return (
+            f"your code raised {type(error.error).__name__}: {error.error}\n"
+            f"  called   {error.call}\n" + learner_traceback(error.error, item.path)
+        )
     # a timeout: stop the other checks of this kata, and show where the code was stuck
     timeout = item.config.getoption("kata_timeout")
     item.parent.stopped = f"an earlier check ran past {timeout:g} s"
@@ -206,10 +220,14 @@ def explain_failure(item: KataItem, excinfo) -> str:
     at = ""
     if where:
         entry = where[-1]
-        at = (f"\n  it was running line {entry.lineno + 1} of {item.path.name}: "
-              f"{str(entry.statement).strip()}")
-    return (f"stopped after {timeout:g} s: this check did not finish (each check may run "
-            f"{timeout:g} s, see --kata-timeout). An infinite loop?{at}")
+        at = (
+            f"\n  it was running line {entry.lineno + 1} of {item.path.name}: "
+            f"{str(entry.statement).strip()}"
+        )
+    return (
+        f"stopped after {timeout:g} s: this check did not finish (each check may run "
+        f"{timeout:g} s, see --kata-timeout). An infinite loop?{at}"
+    )
 
 
 def load_failure_message(error: LoadFailed) -> str:
@@ -217,8 +235,10 @@ def load_failure_message(error: LoadFailed) -> str:
     if isinstance(cause, SyntaxError):
         detail = "".join(traceback.format_exception_only(type(cause), cause)).rstrip()
         return f"{error.path.name} could not be loaded:\n{_indent(detail)}"
-    return (f"{error.path.name} could not be loaded: {type(cause).__name__}: {cause}\n"
-            + learner_traceback(cause, error.path))
+    return (
+        f"{error.path.name} could not be loaded: {type(cause).__name__}: {cause}\n"
+        + learner_traceback(cause, error.path)
+    )
 
 
 def learner_traceback(error: BaseException, path: Path) -> str:
@@ -291,8 +311,11 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
         return
     write = terminalreporter.write_line
     terminalreporter.write_sep("=", "kata summary")
-    marks = {"passed": ("PASS", {"green": True}), "failing": ("FAIL", {"red": True}),
-             "not started": ("TODO", {"yellow": True})}
+    marks = {
+        "passed": ("PASS", {"green": True}),
+        "failing": ("FAIL", {"red": True}),
+        "not started": ("TODO", {"yellow": True}),
+    }
     width = max(len(kata.id) for kata, _, _ in results.katas.values())
     topic = None
     for key, (kata, path, checks) in results.katas.items():

@@ -27,8 +27,10 @@ def grade_tree(tree: Path, extra_args: tuple[str, ...] = ()) -> dict[str, str]:
     """{'03_optimizers/adam': 'passed' | 'failing' | 'not started'} for every kata in tree."""
     collector = _Collector()
     if tree.exists():
-        pytest.main([str(tree), "-q", "-p", "no:terminal", "-p", "no:cacheprovider",
-                     *extra_args], plugins=[collector])
+        pytest.main(
+            [str(tree), "-p", "no:terminal", "-p", "no:cacheprovider", *extra_args],
+            plugins=[collector],
+        )
     return collector.statuses
 
 
@@ -47,8 +49,11 @@ def progress_table(topics: tuple[Topic, ...], statuses: dict[str, str]) -> str:
         passed = sum(statuses[k.key] == "passed" for k in available)
         passed_total += passed
         available_total += len(available)
-        summary = f"{passed}/{len(available)} {bar(passed, len(available))}" if available \
+        summary = (
+            f"{passed}/{len(available)} {bar(passed, len(available))}"
+            if available
             else "coming soon"
+        )
         lines.append(f"{topic.id}  {topic.title}  {summary}")
         for kata in topic.katas:
             status = statuses.get(kata.key, "coming")
@@ -57,8 +62,10 @@ def progress_table(topics: tuple[Topic, ...], statuses: dict[str, str]) -> str:
             questions = " ".join(f"Q{q}" for q in kata.questions)
             lines.append(f"  {SYMBOLS[status]} {kata.id:{width}}  {status:11}  {questions}")
     lines.append("")
-    lines.append(f"overall: {passed_total}/{available_total} katas passed "
-                 f"{bar(passed_total, available_total, 30)}")
+    lines.append(
+        f"overall: {passed_total}/{available_total} katas passed "
+        f"{bar(passed_total, available_total, 30)}"
+    )
     if next_kata:
         path = f"exercises/{next_kata.topic}/{next_kata.filename}"
         lines.append(f"next: {path}  ({next_kata.title})")

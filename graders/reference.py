@@ -44,24 +44,66 @@ def run_torch_optimizer(kind: str, w0, grad_fn, steps: int, **hyper) -> list[dic
         g = tensor(grad_fn(p.numpy().copy(), step))
         if kind == "SGD":
             buffers = [states["velocity"]]
-            _sgd.sgd([p], [g], buffers, foreach=False, weight_decay=0.0,
-                     momentum=hyper.get("momentum", 0.0), lr=hyper["lr"], dampening=0.0,
-                     nesterov=hyper.get("nesterov", False), maximize=False)
+            _sgd.sgd(
+                [p],
+                [g],
+                buffers,
+                foreach=False,
+                weight_decay=0.0,
+                momentum=hyper.get("momentum", 0.0),
+                lr=hyper["lr"],
+                dampening=0.0,
+                nesterov=hyper.get("nesterov", False),
+                maximize=False,
+            )
             states["velocity"] = buffers[0]
         elif kind == "Adagrad":
-            _adagrad.adagrad([p], [g], [states["sum_sq"]], [step_count], foreach=False,
-                             lr=hyper["lr"], weight_decay=0.0, lr_decay=0.0,
-                             eps=hyper["eps"], maximize=False)
+            _adagrad.adagrad(
+                [p],
+                [g],
+                [states["sum_sq"]],
+                [step_count],
+                foreach=False,
+                lr=hyper["lr"],
+                weight_decay=0.0,
+                lr_decay=0.0,
+                eps=hyper["eps"],
+                maximize=False,
+            )
         elif kind == "RMSprop":
-            _rmsprop.rmsprop([p], [g], [states["square_avg"]], [], [], [step_count],
-                             foreach=False, lr=hyper["lr"], alpha=hyper["alpha"],
-                             eps=hyper["eps"], weight_decay=0.0, momentum=0.0, centered=False)
+            _rmsprop.rmsprop(
+                [p],
+                [g],
+                [states["square_avg"]],
+                [],
+                [],
+                [step_count],
+                foreach=False,
+                lr=hyper["lr"],
+                alpha=hyper["alpha"],
+                eps=hyper["eps"],
+                weight_decay=0.0,
+                momentum=0.0,
+                centered=False,
+            )
         else:  # Adam, AdamW: AdamW is Adam with decoupled weight decay
-            _adam.adam([p], [g], [states["m"]], [states["v"]], [], [step_count],
-                       foreach=False, decoupled_weight_decay=(kind == "AdamW"),
-                       amsgrad=False, beta1=hyper["beta1"], beta2=hyper["beta2"],
-                       lr=hyper["lr"], weight_decay=hyper.get("weight_decay", 0.0),
-                       eps=hyper["eps"], maximize=False)
+            _adam.adam(
+                [p],
+                [g],
+                [states["m"]],
+                [states["v"]],
+                [],
+                [step_count],
+                foreach=False,
+                decoupled_weight_decay=(kind == "AdamW"),
+                amsgrad=False,
+                beta1=hyper["beta1"],
+                beta2=hyper["beta2"],
+                lr=hyper["lr"],
+                weight_decay=hyper.get("weight_decay", 0.0),
+                eps=hyper["eps"],
+                maximize=False,
+            )
         snapshot = {"w": p.numpy().copy()}
         for name, value in states.items():
             if value is not None:  # SGD without momentum keeps no buffer

@@ -90,8 +90,10 @@ def build(root: Path = REPO_ROOT, force: bool = False) -> list[str]:
             continue
         if current is not None and sha256(current) != lock.get(rel):
             if not force:
-                report.append(f"kept    exercises/{rel}: you have edited it (--force backs it "
-                              "up, then regenerates)")
+                report.append(
+                    f"kept    exercises/{rel}: you have edited it (--force backs it "
+                    "up, then regenerates)"
+                )
                 continue
             backup = root / BACKUP_DIR / stamp / rel
             backup.parent.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,98 @@
+"""Shared fixtures: grade kata files in-process, as a learner's `pytest` run would."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy.random  # noqa: F401  (see below)
+import pytest
+
+from graders.catalog import REPO_ROOT, all_katas, topics
+from graders.plugin import RESULTS
+from graders.registry import checks_for, load_topic_graders
+
+# pytester's in-process runs drop every module first imported during the run;
+# re-importing a C extension such as numpy.random afterwards crashes. Everything
+# grading needs is therefore imported here, before any run.
+
+pytest_plugins = ["pytester"]
+
+
+def available_katas():
+    """Katas that have graders (the others are still 'coming')."""
+    for topic in topics():
+        load_topic_graders(topic)
+    return [k for k in all_katas() if checks_for(k.key)]
+
+
+@dataclass
+class Graded:
+    """What one grading run produced."""
+
+    exit_code: int
+    output: str
+    statuses: dict  # kata key -> passed / failing / not started
+    messages: dict  # kata key -> the failure messages of its checks, joined
+
+    def text(self, key: str) -> str:
+        return self.messages.get(key, "")
+
+
+class _Collect:
+    def __init__(self):
+        self.statuses, self.messages = {}, {}
+
+    def pytest_runtest_logreport(self, report):
+        if getattr(report, "kata_status", None) in ("failing", "not started"):
+            key = "/".join(Path(report.fspath).parts[-2:])[:-3]
+            self.messages[key] = self.messages.get(key, "") + str(report.longrepr) + "\n"
+
+    def pytest_sessionfinish(self, session):
+        results = session.config.stash[RESULTS]
+        self.statuses = {k: results.status(k) for k, (_, _, c) in results.katas.items() if c}
+
+
+@pytest.fixture
+def grade(pytester):
+    """grade(path, ...extra args) -> Graded, running the grading plugin in-process."""
+
+    def run(*paths, args=()):
+        collect = _Collect()
+        result = pytester.runpytest_inprocess(
+            "-p",
+            "graders.plugin",
+            "-p",
+            "no:cacheprovider",
+            *map(str, paths),
+            *args,
+            plugins=[collect],
+        )
+        return Graded(int(result.ret), result.stdout.str(), collect.statuses, collect.messages)
+
+    return run
+
+
+@pytest.fixture
+def kata_tree(tmp_path):
+    """make(topic, kata, source, tree='exercises') writes one kata file in a fresh tree."""
+
+    def make(topic: str, kata: str, source: str, tree: str = "exercises") -> Path:
+        path = tmp_path / tree / topic / f"{kata}.py"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(source, encoding="utf-8")
+        return path
+
+    return make
+
+
+def solution_source(kata) -> str:
+    return kata.path("solutions").read_text(encoding="utf-8")
+
+
+def copy_solution(kata, tmp_path: Path) -> Path:
+    target = tmp_path / "exercises" / kata.topic / kata.filename
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(kata.path("solutions", REPO_ROOT), target)
+    return target

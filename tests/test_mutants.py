@@ -1,0 +1,57 @@
+"""Every grader rejects wrong implementations, names the known mistakes, and accepts
+correct implementations written differently. Mutants live in tests/mutants/<topic>.toml."""
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from graders.catalog import find_kata
+from tests.conftest import available_katas, solution_source
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+MUTANT_DIR = Path(__file__).with_name("mutants")
+
+
+def load_mutants():
+    for path in sorted(MUTANT_DIR.glob("*.toml")):
+        topic = path.stem
+        for mutant in tomllib.loads(path.read_text(encoding="utf-8"))["mutant"]:
+            yield pytest.param(topic, mutant, id=f"{topic}/{mutant['kata']}: {mutant['name']}")
+
+
+MUTANTS = list(load_mutants())
+
+
+def apply(source: str, replacements) -> str:
+    for old, new in replacements:
+        assert source.count(old) == 1, f"mutant edit not found exactly once: {old!r}"
+        source = source.replace(old, new)
+    return source
+
+
+@pytest.mark.parametrize(("topic", "mutant"), MUTANTS)
+def test_mutant(grade, kata_tree, topic, mutant):
+    kata = find_kata(topic, mutant["kata"])
+    path = kata_tree(topic, kata.id, apply(solution_source(kata), mutant["replace"]))
+    graded = grade(path)
+    if mutant["expect"] == "pass":
+        assert graded.statuses == {kata.key: "passed"}, graded.output
+        return
+    assert graded.statuses == {kata.key: "failing"}, graded.output
+    assert graded.exit_code == 1
+    assert mutant["expect"] in graded.text(kata.key), graded.output
+    assert "Traceback" not in graded.output, "a wrong answer must not show a traceback"
+
+
+def test_every_available_kata_has_mutants_and_an_alternative():
+    covered = {
+        (topic, m["kata"], m["expect"] == "pass") for topic, m in (p.values for p in MUTANTS)
+    }
+    for kata in available_katas():
+        assert (kata.topic, kata.id, False) in covered, f"no wrong implementation of {kata.key}"
+        assert (kata.topic, kata.id, True) in covered, f"no rearranged correct {kata.key}"
