@@ -99,17 +99,12 @@ def assert_matches(
     call: str,
     oracle: str,
     mistakes=(),
-    rtol: float | dict = RTOL,
+    rtol: float = RTOL,
     atol: float = ATOL,
 ) -> None:
-    """Compare labelled outputs ('w after step 2': array) with the oracle's, in order.
-
-    rtol may be a dict {label: rtol} for outputs that need their own tolerance.
-    """
-    tolerances = rtol if isinstance(rtol, dict) else {}
+    """Compare labelled outputs ('w after step 2': array) with the oracle's, in order."""
     for label, exp in expected.items():
         value = got[label]
-        rtol = tolerances.get(label, RTOL) if tolerances else rtol
         with np.errstate(all="ignore"):
             if _close(value, exp, rtol, atol):
                 continue

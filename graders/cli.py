@@ -60,9 +60,8 @@ def run_build(args) -> int:
 
 
 def run_status(tree: str) -> int:
-    results = grade_tree(REPO_ROOT / tree)
-    print(progress_table(topics(), results))
-    return 0 if results and all(s == "passed" for s in results.values()) else 1
+    print(progress_table(topics(), grade_tree(REPO_ROOT / tree)))
+    return 0  # a view, not a verdict: `pytest exercises/...` gives the exit code
 
 
 if __name__ == "__main__":

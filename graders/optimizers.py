@@ -711,7 +711,7 @@ LOGISTIC_MISTAKES = [
 ]
 
 
-def _grade_logistic(learner, rng, X, y, w, note="", hessian_rtol=1e-8):
+def _grade_logistic(learner, X, y, w, note="", compare=("loss", "grad", "H")):
     fn = learner.fn("logistic_loss_grad_hessian")
     call = fn.describe(X, y, w) + note
     loss, grad, H = expect_tuple(fn(X, y, w), ("loss", "grad", "H"), call)
@@ -720,48 +720,50 @@ def _grade_logistic(learner, rng, X, y, w, note="", hessian_rtol=1e-8):
         "grad": expect_array(grad, "grad", w.shape, call),
         "H": expect_array(H, "H", (len(w), len(w)), call),
     }
-    exp_loss, exp_grad, exp_H = reference.logistic_loss_grad_hessian(X, y, w)
+    expected = dict(zip(("loss", "grad", "H"), reference.logistic_loss_grad_hessian(X, y, w)))
+
+    def only(outputs):
+        return {k: outputs[k] for k in compare}
+
     mistakes = [
-        Mistake(says, lambda kind=kind: _logistic_variant(kind)(X, y, w))
+        Mistake(says, lambda kind=kind: only(_logistic_variant(kind)(X, y, w)))
         for says, kind in LOGISTIC_MISTAKES
     ]
     assert_matches(
-        got,
-        {"loss": exp_loss, "grad": exp_grad, "H": exp_H},
+        only(got),
+        only(expected),
         call=call,
         oracle="F.binary_cross_entropy_with_logits, autograd and torch.autograd.functional.hessian",
         mistakes=mistakes,
-        rtol={"H": hessian_rtol},
     )
 
 
 @check("03_optimizers/newton", "loss, gradient and Hessian match torch autograd")
 def logistic_matches(learner, rng):
     n, d = int(rng.integers(10, 30)), int(rng.integers(2, 6))
-    _grade_logistic(learner, rng, *_logistic_problem(rng, n, d))
+    _grade_logistic(learner, *_logistic_problem(rng, n, d))
 
 
 @check("03_optimizers/newton", "loss, gradient and Hessian for a single sample (N = 1)")
 def logistic_single(learner, rng):
-    _grade_logistic(learner, rng, *_logistic_problem(rng, 1, 3))
+    _grade_logistic(learner, *_logistic_problem(rng, 1, 3))
 
 
-@check("03_optimizers/newton", "loss stays finite and exact for logits up to ±1000")
+@check("03_optimizers/newton", "loss and gradient stay finite and exact for logits up to ±1000")
 def logistic_large_logits(learner, rng):
     X, y, w = _logistic_problem(rng, 12, 3)
     w = w / np.linalg.norm(w)
     X = X * (1000.0 / np.abs(X @ w).max())
     with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        # H is left out here: at |z| > 30 even autograd's p(1 − p) loses most digits.
         _grade_logistic(
             learner,
-            rng,
             X,
             y,
             w,
             note="  (|X @ w| up to 1000: compute log(1 + exp(z)) without overflow, "
             "e.g. with np.logaddexp)",
-            # p(1 − p) loses digits when p rounds near 1: a looser tolerance for H
-            hessian_rtol=1e-4,
+            compare=("loss", "grad"),
         )
 
 

@@ -1,4 +1,4 @@
-"""Oracles computed with PyTorch at grading time (never with solutions/).
+"""Oracles computed with PyTorch at grading time, independent of any reference kata file.
 
 Optimizer oracles call the functional forms that torch.optim's classes run in
 their step() (torch.optim.adam.adam and its siblings, single-tensor path):

@@ -1,0 +1,112 @@
+"""Broken learner code is reported for its own kata and never stops the others."""
+
+import numpy as np
+
+from graders.catalog import find_kata
+from graders.stubs import strip_solutions
+from tests.conftest import solution_source
+
+ADAM = find_kata("03_optimizers", "adam")
+ADAGRAD = find_kata("03_optimizers", "adagrad")
+TOPIC = "03_optimizers"
+
+
+def with_body(kata, function: str, body: str) -> str:
+    """The kata's stub with `function`'s stub body replaced by `body` (indented 4)."""
+    stub = strip_solutions(solution_source(kata))
+    head, sep, tail = stub.partition(f"def {function}(")
+    marker = "    # YOUR CODE HERE\n    raise NotImplementedError()"
+    assert marker in tail
+    indented = "\n".join("    " + line for line in body.strip("\n").splitlines())
+    return head + sep + tail.replace(marker, indented, 1)
+
+
+def test_syntax_error_is_reported_and_other_katas_graded(grade, kata_tree):
+    kata_tree(TOPIC, ADAGRAD.id, solution_source(ADAGRAD))
+    path = kata_tree(TOPIC, ADAM.id, with_body(ADAM, "adam_step", "m = beta1 * m +\nreturn w"))
+    graded = grade(path.parent)
+    assert graded.statuses == {ADAGRAD.key: "passed", ADAM.key: "failing"}
+    message = graded.text(ADAM.key)
+    assert "adam.py could not be loaded" in message and "SyntaxError" in message
+    assert "line" in message
+    assert graded.exit_code == 1
+
+
+def test_import_error_is_reported_with_the_learners_line(grade, kata_tree):
+    source = "import numpy_typo_module\n" + solution_source(ADAM)
+    path = kata_tree(TOPIC, ADAM.id, source)
+    graded = grade(path)
+    message = graded.text(ADAM.key)
+    assert "could not be loaded: ModuleNotFoundError" in message
+    assert "line 1" in message and "graders/" not in message
+
+
+def test_infinite_loop_times_out_and_the_run_goes_on(grade, kata_tree):
+    kata_tree(TOPIC, ADAGRAD.id, solution_source(ADAGRAD))
+    path = kata_tree(TOPIC, ADAM.id, with_body(ADAM, "adam_step", "while True:\n    w = w + 0"))
+    graded = grade(path.parent, args=["--kata-timeout", "0.5"])
+    assert graded.statuses == {ADAGRAD.key: "passed", ADAM.key: "failing"}
+    message = graded.text(ADAM.key)
+    assert "stopped after 0.5 s" in message and "An infinite loop?" in message
+    assert "while True" in message or "w = w + 0" in message
+    # the kata's later checks are not each made to wait for the timeout again
+    assert "not graded: an earlier check ran past 0.5 s" in message
+
+
+def test_learner_exception_shows_only_the_learners_traceback(grade, kata_tree):
+    body = "m = beta1 * m + (1 - beta1) * grad\nreturn w @ np.ones((7, 7)), m, v"
+    path = kata_tree(TOPIC, ADAM.id, with_body(ADAM, "adam_step", body))
+    message = grade(path).text(ADAM.key)
+    assert "your code raised ValueError" in message
+    assert "called   adam_step(w=float64 array" in message
+    assert "adam.py" in message and "graders/" not in message
+
+
+def test_modifying_an_argument_is_told(grade, kata_tree):
+    body = "grad *= 1.0\nreturn w, m, v"
+    path = kata_tree(TOPIC, ADAM.id, with_body(ADAM, "adam_step", body))
+    message = grade(path).text(ADAM.key)
+    # multiplying by 1 leaves values equal: only real changes count
+    assert "modified its argument" not in message
+    body = "grad[...] = 0.0\nreturn w, m, v"
+    path = kata_tree(TOPIC, ADAM.id, with_body(ADAM, "adam_step", body))
+    assert "modified its argument 'grad' in place" in grade(path).text(ADAM.key)
+
+
+def test_wrong_shape_and_type_are_told_before_numbers(grade, kata_tree):
+    path = kata_tree(TOPIC, ADAM.id, with_body(ADAM, "adam_step", "return w.reshape(1, -1), m, v"))
+    message = grade(path).text(ADAM.key)
+    assert "w has shape" in message and "first difference" not in message
+    path = kata_tree(TOPIC, ADAM.id, with_body(ADAM, "adam_step", "return w"))
+    message = grade(path).text(ADAM.key)
+    assert "expected a tuple (w, m, v) of 3 values" in message
+    path = kata_tree(TOPIC, ADAM.id, with_body(ADAM, "adam_step", "return list(w), m, v"))
+    assert "not a numpy array" in grade(path).text(ADAM.key)
+
+
+def test_missing_function_is_named(grade, kata_tree):
+    source = solution_source(ADAM).replace("def adam_step(", "def adam_stepp(")
+    path = kata_tree(TOPIC, ADAM.id, source)
+    assert "adam.py defines no 'adam_step': did you misname" in grade(path).text(ADAM.key)
+
+
+def test_same_seed_replays_the_same_inputs(grade, kata_tree):
+    path = kata_tree(TOPIC, ADAM.id, with_body(ADAM, "adam_step", "return w * 0.5, m, v"))
+    first = grade(path, args=["--kata-seed", "1234"]).text(ADAM.key)
+    again = grade(path, args=["--kata-seed", "1234"]).text(ADAM.key)
+    other = grade(path, args=["--kata-seed", "4321"]).text(ADAM.key)
+    assert first == again and first != other
+    assert "--kata-seed 1234" in first
+
+
+def test_unrelated_python_files_are_not_collected(grade, kata_tree, tmp_path):
+    path = kata_tree(TOPIC, "not_a_kata", "raise SystemExit('must never be imported')")
+    graded = grade(path.parent)
+    assert graded.statuses == {} and "must never be imported" not in graded.output
+
+
+def test_rng_and_numpy_state_are_untouched(grade, kata_tree):
+    """Graders seed their own generators; the global numpy state is the learner's."""
+    state = np.random.get_state()[1].copy()
+    grade(kata_tree(TOPIC, ADAM.id, solution_source(ADAM)))
+    assert np.array_equal(state, np.random.get_state()[1])
