@@ -24,3 +24,12 @@ def test_progress_table_marks_status_and_next_kata():
     assert re.search(r"· adam +not started +Q31", table)
     assert "next: exercises/03_optimizers/momentum.py" in table
     assert "overall: 1/3 katas passed" in table
+
+
+def test_hints_come_one_at_a_time(capsys):
+    assert main(["hint", "adam"]) == 0
+    out = capsys.readouterr().out
+    assert "hint 1 of 3" in out and "kata hint adam 2" in out
+    assert main(["hint", "adam", "3"]) == 0
+    assert "hint 3 of 3" in capsys.readouterr().out
+    assert main(["hint", "adamm"]) == 2
