@@ -318,7 +318,8 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     }
     width = max(len(kata.id) for kata, _, _ in results.katas.values())
     topic = None
-    for key, (kata, path, checks) in results.katas.items():
+    order = {kata.key: i for i, kata in enumerate(all_katas())}
+    for key, (kata, path, checks) in sorted(results.katas.items(), key=lambda kv: order[kv[0]]):
         if not checks:
             continue
         if kata.topic != topic:

@@ -18,12 +18,18 @@ def nbgrader_stub(source: str) -> str:
     """What nbgrader's ClearSolutions makes of a solution cell holding this source."""
     cell = nbformat.v4.new_code_cell(source)
     cell.metadata["nbgrader"] = {
-        "schema_version": 3, "grade": False, "solution": True, "locked": False,
+        "schema_version": 3,
+        "grade": False,
+        "solution": True,
+        "locked": False,
         "grade_id": "kata",
     }
     notebook = nbformat.v4.new_notebook(cells=[cell])
-    notebook.metadata["kernelspec"] = {"name": "python3", "language": "python",
-                                       "display_name": "Python 3"}
+    notebook.metadata["kernelspec"] = {
+        "name": "python3",
+        "language": "python",
+        "display_name": "Python 3",
+    }
     cleared, _ = ClearSolutions().preprocess(notebook, {})
     return cleared.cells[0].source
 
@@ -60,7 +66,9 @@ def test_check_fails_when_a_solution_changed_without_a_build(repo_copy):
     path = kata.path("solutions", repo_copy)
     path.write_text(path.read_text().replace('"""', '"""Changed. ', 1))
     problems = stubs.check(repo_copy)
-    assert problems == [f"solutions/{kata.topic}/{kata.filename} changed since the last `kata build`"]
+    assert problems == [
+        f"solutions/{kata.topic}/{kata.filename} changed since the last `kata build`"
+    ]
     stubs.build(repo_copy)
     assert stubs.check(repo_copy, strict=True) == []
 

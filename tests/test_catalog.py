@@ -12,8 +12,16 @@ from tests.conftest import available_katas
 
 KATAS = available_katas()
 CURRICULUM_TOPICS = [
-    "01_neurons", "02_activations", "03_optimizers", "04_losses", "05_backprop",
-    "06_gradient_flow", "07_normalization", "08_regularization", "09_training", "10_beyond",
+    "01_neurons",
+    "02_activations",
+    "03_optimizers",
+    "04_losses",
+    "05_backprop",
+    "06_gradient_flow",
+    "07_normalization",
+    "08_regularization",
+    "09_training",
+    "10_beyond",
 ]
 
 

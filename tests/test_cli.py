@@ -16,8 +16,11 @@ def test_kata_shows_all_ten_topics(capsys):
 
 
 def test_progress_table_marks_status_and_next_kata():
-    statuses = {"03_optimizers/gradient_descent": "passed", "03_optimizers/momentum": "failing",
-                "03_optimizers/adam": "not started"}
+    statuses = {
+        "03_optimizers/gradient_descent": "passed",
+        "03_optimizers/momentum": "failing",
+        "03_optimizers/adam": "not started",
+    }
     table = progress_table(topics(), statuses)
     assert re.search(r"✓ gradient_descent +passed", table)
     assert re.search(r"✗ momentum +failing", table)

@@ -9,19 +9,37 @@ from graders import reference
 CASES = [
     ("SGD", torch.optim.SGD, {"lr": 0.1}, {"lr": 0.1}),
     ("SGD", torch.optim.SGD, {"lr": 0.1, "momentum": 0.8}, {"lr": 0.1, "momentum": 0.8}),
-    ("SGD", torch.optim.SGD, {"lr": 0.1, "momentum": 0.8, "nesterov": True},
-     {"lr": 0.1, "momentum": 0.8, "nesterov": True}),
+    (
+        "SGD",
+        torch.optim.SGD,
+        {"lr": 0.1, "momentum": 0.8, "nesterov": True},
+        {"lr": 0.1, "momentum": 0.8, "nesterov": True},
+    ),
     ("Adagrad", torch.optim.Adagrad, {"lr": 0.3, "eps": 0.1}, {"lr": 0.3, "eps": 0.1}),
-    ("RMSprop", torch.optim.RMSprop, {"lr": 0.05, "alpha": 0.9, "eps": 1e-3},
-     {"lr": 0.05, "alpha": 0.9, "eps": 1e-3}),
-    ("Adam", torch.optim.Adam, {"lr": 0.1, "beta1": 0.8, "beta2": 0.95, "eps": 1e-3},
-     {"lr": 0.1, "betas": (0.8, 0.95), "eps": 1e-3}),
-    ("Adam", torch.optim.Adam,
-     {"lr": 0.1, "beta1": 0.8, "beta2": 0.95, "eps": 1e-3, "weight_decay": 0.3},
-     {"lr": 0.1, "betas": (0.8, 0.95), "eps": 1e-3, "weight_decay": 0.3}),
-    ("AdamW", torch.optim.AdamW,
-     {"lr": 0.1, "beta1": 0.8, "beta2": 0.95, "eps": 1e-3, "weight_decay": 0.3},
-     {"lr": 0.1, "betas": (0.8, 0.95), "eps": 1e-3, "weight_decay": 0.3}),
+    (
+        "RMSprop",
+        torch.optim.RMSprop,
+        {"lr": 0.05, "alpha": 0.9, "eps": 1e-3},
+        {"lr": 0.05, "alpha": 0.9, "eps": 1e-3},
+    ),
+    (
+        "Adam",
+        torch.optim.Adam,
+        {"lr": 0.1, "beta1": 0.8, "beta2": 0.95, "eps": 1e-3},
+        {"lr": 0.1, "betas": (0.8, 0.95), "eps": 1e-3},
+    ),
+    (
+        "Adam",
+        torch.optim.Adam,
+        {"lr": 0.1, "beta1": 0.8, "beta2": 0.95, "eps": 1e-3, "weight_decay": 0.3},
+        {"lr": 0.1, "betas": (0.8, 0.95), "eps": 1e-3, "weight_decay": 0.3},
+    ),
+    (
+        "AdamW",
+        torch.optim.AdamW,
+        {"lr": 0.1, "beta1": 0.8, "beta2": 0.95, "eps": 1e-3, "weight_decay": 0.3},
+        {"lr": 0.1, "betas": (0.8, 0.95), "eps": 1e-3, "weight_decay": 0.3},
+    ),
 ]
 
 
