@@ -55,10 +55,17 @@ class _Collect:
 
 
 @pytest.fixture
-def grade(pytester):
-    """grade(path, ...extra args) -> Graded, running the grading plugin in-process."""
+def grade(pytester, request):
+    """grade(path, ...extra args) -> Graded, running the grading plugin in-process.
+
+    Inner runs use this session's seed (printed in its header), so that
+    `pytest --kata-seed N` replays a failing repository test exactly.
+    """
+    seed = str(request.config.stash[RESULTS].seed)
 
     def run(*paths, args=()):
+        if "--kata-seed" not in args:
+            args = ("--kata-seed", seed, *args)
         collect = _Collect()
         result = pytester.runpytest_inprocess(
             "-p",
