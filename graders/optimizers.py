@@ -47,8 +47,11 @@ def quadratic_gradient(rng, shape, steps, scale=1.0):
 class StepKata:
     """A kata whose function is step(w, grad, *state, [t], **hyper) -> (w, *state)."""
 
-    def __init__(self, function, state, torch_kind, takes_t=False, oracle=None):
+    def __init__(self, function, state, torch_kind, defaults=None, takes_t=False, oracle=None):
         self.function = function
+        # the kata's documented defaults (PyTorch's): the oracle runs with them when a
+        # check leaves a hyperparameter to the learner's default
+        self.defaults = defaults or {}
         self.state = tuple(state)
         self.torch_kind = torch_kind
         self.takes_t = takes_t
@@ -79,9 +82,9 @@ class StepKata:
                 got[f"{name} after step {t}"] = value
         return got
 
-    def oracle_trajectory(self, w0, grad_fn, steps, hyper, torch_hyper=None) -> dict:
+    def oracle_trajectory(self, w0, grad_fn, steps, hyper) -> dict:
         snapshots = reference.run_torch_optimizer(
-            self.torch_kind, w0, grad_fn, steps, **(torch_hyper or hyper)
+            self.torch_kind, w0, grad_fn, steps, **{**self.defaults, **hyper}
         )
         return {
             f"{name} after step {t}": snap[name]
@@ -89,9 +92,7 @@ class StepKata:
             for name in self.outputs
         }
 
-    def grade(
-        self, learner, rng, *, steps, hyper, mistakes=(), shape=None, scale=1.0, torch_hyper=None
-    ):
+    def grade(self, learner, rng, *, steps, hyper, mistakes=(), shape=None, scale=1.0):
         """Run the learner's step function and the oracle on the same problem; compare."""
         shape = shape or random_shape(rng)
         w0 = rng.normal(size=shape)
@@ -103,7 +104,7 @@ class StepKata:
             t_note = " with t = 2, 3, ..." if self.takes_t else ""
             call += f", then {steps - 1} more calls fed its own {', '.join(self.outputs)}{t_note}"
         got = self.trajectory(fn, w0, grad_fn, steps, hyper, validate_call=call)
-        expected = self.oracle_trajectory(w0, grad_fn, steps, hyper, torch_hyper)
+        expected = self.oracle_trajectory(w0, grad_fn, steps, hyper)
         known = [
             Mistake(says, lambda step=step: self.trajectory(step, w0, grad_fn, steps, hyper))
             for says, step in mistakes
@@ -246,7 +247,7 @@ def _momentum_no_lookahead(w, grad, velocity, lr, momentum=0.9, nesterov=False):
     return w - lr * velocity, velocity
 
 
-MOMENTUM = StepKata("sgd_momentum_step", ("velocity",), "SGD")
+MOMENTUM = StepKata("sgd_momentum_step", ("velocity",), "SGD", {"momentum": 0.9})
 MOMENTUM_MISTAKES = [
     (
         "right under CS231n's convention (v = μv − lr·g, then w = w + v): same path, other "
@@ -276,7 +277,6 @@ def momentum_default(learner, rng):
         steps=6,
         hyper={"lr": 0.05},
         mistakes=MOMENTUM_MISTAKES,
-        torch_hyper={"lr": 0.05, "momentum": 0.9},
     )
 
 
@@ -323,7 +323,7 @@ def _adagrad_no_sqrt(w, grad, sum_sq, lr=1e-2, eps=1e-10):
     return w - lr * grad / (sum_sq + eps), sum_sq
 
 
-ADAGRAD = StepKata("adagrad_step", ("sum_sq",), "Adagrad")
+ADAGRAD = StepKata("adagrad_step", ("sum_sq",), "Adagrad", {"lr": 1e-2, "eps": 1e-10})
 ADAGRAD_MISTAKES = [
     ("eps inside the square root: PyTorch divides by sqrt(sum_sq) + eps.", _adagrad_eps_inside),
     (
@@ -342,7 +342,6 @@ def adagrad_default(learner, rng):
         steps=6,
         hyper={},
         mistakes=ADAGRAD_MISTAKES,
-        torch_hyper={"lr": 1e-2, "eps": 1e-10},
     )
 
 
@@ -379,7 +378,9 @@ def _rmsprop_alpha_swapped(w, grad, square_avg, lr=1e-2, alpha=0.99, eps=1e-8):
     return w - lr * grad / (np.sqrt(square_avg) + eps), square_avg
 
 
-RMSPROP = StepKata("rmsprop_step", ("square_avg",), "RMSprop")
+RMSPROP = StepKata(
+    "rmsprop_step", ("square_avg",), "RMSprop", {"lr": 1e-2, "alpha": 0.99, "eps": 1e-8}
+)
 RMSPROP_MISTAKES = [
     ("eps inside the square root: PyTorch divides by sqrt(square_avg) + eps.", _rmsprop_eps_inside),
     (
@@ -397,7 +398,6 @@ def rmsprop_default(learner, rng):
         steps=6,
         hyper={},
         mistakes=RMSPROP_MISTAKES,
-        torch_hyper={"lr": 1e-2, "alpha": 0.99, "eps": 1e-8},
     )
 
 
@@ -459,7 +459,7 @@ def _adam_variant(**switches):
     return step
 
 
-ADAM = StepKata("adam_step", ("m", "v"), "Adam", takes_t=True)
+ADAM = StepKata("adam_step", ("m", "v"), "Adam", ADAM_DEFAULTS, takes_t=True)
 ADAM_MISTAKES = [
     (
         "this is Adam without bias correction: divide m by 1 − beta1**t and v by "
@@ -490,7 +490,6 @@ def adam_default(learner, rng):
         steps=5,
         hyper={"lr": 0.05},
         mistakes=ADAM_MISTAKES,
-        torch_hyper={**ADAM_DEFAULTS, "lr": 0.05},
     )
 
 
@@ -567,9 +566,15 @@ def _adamw_variant(decay):
     return step
 
 
-ADAMW = StepKata("adamw_step", ("m", "v"), "AdamW", takes_t=True)
+ADAMW_DEFAULTS = {**ADAM_DEFAULTS, "weight_decay": 1e-2}
+ADAMW = StepKata("adamw_step", ("m", "v"), "AdamW", ADAMW_DEFAULTS, takes_t=True)
 ADAM_L2 = StepKata(
-    "adam_l2_step", ("m", "v"), "Adam", takes_t=True, oracle="torch.optim.Adam with weight_decay"
+    "adam_l2_step",
+    ("m", "v"),
+    "Adam",
+    ADAMW_DEFAULTS,
+    takes_t=True,
+    oracle="torch.optim.Adam with weight_decay",
 )
 ADAMW_MISTAKES = [
     (
@@ -600,7 +605,6 @@ def adamw_default(learner, rng):
         steps=5,
         hyper={"lr": 0.05},
         mistakes=ADAMW_MISTAKES,
-        torch_hyper={**ADAM_DEFAULTS, "lr": 0.05, "weight_decay": 1e-2},
     )
 
 
@@ -618,7 +622,6 @@ def adam_l2_default(learner, rng):
         steps=5,
         hyper={"lr": 0.05},
         mistakes=ADAM_L2_MISTAKES,
-        torch_hyper={**ADAM_DEFAULTS, "lr": 0.05, "weight_decay": 1e-2},
     )
 
 
