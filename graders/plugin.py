@@ -10,6 +10,7 @@ traceback.
 from __future__ import annotations
 
 import secrets
+import signal
 import traceback
 import zlib
 from dataclasses import dataclass, field
@@ -119,9 +120,12 @@ class KataFile(pytest.File):
 
     def collect(self):
         timeout = self.config.getoption("kata_timeout")
+        # SIGALRM turns a timeout into a failure of that check alone; where there is no
+        # SIGALRM (Windows), pytest-timeout's thread method ends the whole run instead.
+        method = "signal" if hasattr(signal, "SIGALRM") else "thread"
         for check in checks_for(self.kata.key):
             item = KataItem.from_parent(self, name=check.name, check=check)
-            item.add_marker(pytest.mark.timeout(timeout, method="signal"))
+            item.add_marker(pytest.mark.timeout(timeout, method=method))
             yield item
 
     def learner(self) -> Learner:
