@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from graders.describe import describe_value, first_difference
-from graders.learner import KataFailure
+from graders.learner import KataFailure, LearnerRaised
 
 # float64 implementations of the same formula, rearranged, agree to ~1e-13;
 # every listed mistake moves results by far more than this.
@@ -81,8 +81,9 @@ def recognise(got: dict, mistakes) -> Mistake | None:
     """The first listed mistake whose outputs match the learner's."""
     for mistake in mistakes:
         try:
-            outputs = mistake.outputs()
-        except (FloatingPointError, ZeroDivisionError, np.linalg.LinAlgError):
+            with np.errstate(all="ignore"):
+                outputs = mistake.outputs()
+        except Exception:  # noqa: BLE001 - a diagnostic that does not apply is skipped
             continue
         with np.errstate(all="ignore"):
             if outputs.keys() == got.keys() and all(
@@ -132,3 +133,130 @@ def _preview(value) -> str:
     flat = np.asarray(value, dtype=float).ravel()
     head = np.array2string(flat[:4], precision=6, separator=", ")
     return f"{describe_value(np.asarray(value))} starting {head[:-1]}{', ...]' if flat.size > 4 else ']'}"
+
+
+# Numpy raises on overflow, invalid values (nan) and division by zero while a
+# "stable" kata runs. Underflow is allowed: rounding e^-1000 to 0 is the right
+# answer, and numpy's own stable primitives (np.logaddexp) signal it.
+STRICT_ERRSTATE = {"over": "raise", "invalid": "raise", "divide": "raise", "under": "ignore"}
+
+
+def call_strictly(fn, *args, stable_form: str, parts=(), **kwargs):
+    """Call a learner function where overflow is an error; name the input that caused it.
+
+    parts: (label, args) pairs, smaller pieces of the input ("row 3 (values near 1000)",
+    (z[3:4],)), tried one by one to say which of them overflows.
+    """
+    with np.errstate(**STRICT_ERRSTATE):
+        try:
+            return fn(*args, **kwargs)
+        except LearnerRaised as raised:
+            if not isinstance(raised.error, FloatingPointError):
+                raise
+            culprit = ""
+            for label, part_args in parts:
+                try:
+                    fn.target(*part_args, **kwargs)
+                except FloatingPointError:
+                    culprit = f"\n  it happens on {label}"
+                    break
+                except Exception:  # noqa: BLE001 - only locating the overflow here
+                    continue
+            if parts and not culprit:
+                culprit = (
+                    "\n  no single slice fails on its own: the slices interact. A max or sum "
+                    "taken over the whole array instead of along the axis?"
+                )
+            raise KataFailure(
+                f"not numerically stable: {raised.error}\n  called   {raised.call}{culprit}\n"
+                f"  (graded with numpy raising on overflow, nan and division by zero)\n"
+                f"  the stable form: {stable_form}"
+            ) from None
+
+
+def rows_of(z: np.ndarray, axis: int = -1):
+    """(label, (slice,)) for each 1-D slice of z along `axis`, for call_strictly's parts."""
+    moved = np.moveaxis(z, axis, -1)
+    flat = moved.reshape(-1, moved.shape[-1])
+    for i, row in enumerate(flat):
+        label = f"slice {i} along axis {axis} (values from {row.min():.4g} to {row.max():.4g})"
+        yield label, (row.reshape((1,) * (z.ndim - 1) + row.shape).swapaxes(-1, axis),)
+
+
+def elements_of(z: np.ndarray):
+    """(label, (one-element array,)) for each element of z, for call_strictly's parts."""
+    for index in np.ndindex(z.shape):
+        yield f"z{list(index)} = {z[index]:.6g}", (np.array([z[index]]),)
+
+
+def assert_fast_enough(learner_call, reference_call, what: str, limit: float = 25.0) -> str:
+    """The learner's call must take at most `limit` times the vectorised reference's time.
+
+    Both are timed in the same run (best of three), so the machine's speed cancels out.
+    Returns a short note with the figures.
+    """
+    import time
+
+    def best(call, repeats=3):
+        times = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            call()
+            times.append(time.perf_counter() - start)
+        return min(times)
+
+    reference = best(reference_call)
+    learner = best(learner_call)
+    ratio = learner / max(reference, 1e-9)
+    if ratio > limit:
+        raise KataFailure(
+            f"too slow: {what} took {learner * 1e3:.1f} ms, {ratio:.0f}x a vectorised "
+            f"reference ({reference * 1e3:.2f} ms); the limit is {limit:g}x.\n"
+            "  A Python loop over the batch? Use whole-array numpy operations instead."
+        )
+    return f"{what}: {learner * 1e3:.1f} ms, {ratio:.1f}x a vectorised reference"
+
+
+def check_outputs(
+    learner,
+    function: str,
+    args: tuple,
+    expected: dict,
+    *,
+    oracle: str,
+    kwargs: dict | None = None,
+    mistakes=(),
+    stable_form: str | None = None,
+    parts=(),
+    note: str = "",
+) -> dict:
+    """Call one learner function and compare everything it returns with the oracle.
+
+    expected: {output name: value}, in the order the function returns them (a single
+    name: the function returns that value alone). A float value expects a float, an
+    array expects an array of that shape. mistakes: (says, function) pairs, each
+    function taking the learner's arguments. stable_form: grade under STRICT_ERRSTATE.
+    Returns the learner's outputs by name.
+    """
+    kwargs = kwargs or {}
+    fn = learner.fn(function)
+    call = fn.describe(*args, **kwargs) + note
+    if stable_form is None:
+        result = fn(*args, **kwargs)
+    else:
+        result = call_strictly(fn, *args, stable_form=stable_form, parts=parts, **kwargs)
+    names = tuple(expected)
+    got = {}
+    for name, value in zip(names, expect_tuple(result, names, call)):
+        want = expected[name]
+        if np.ndim(want) == 0 and not isinstance(want, np.ndarray):
+            got[name] = expect_float(value, name, call)
+        else:
+            got[name] = expect_array(value, name, np.shape(want), call)
+
+    def as_dict(outputs):
+        return dict(zip(names, outputs if len(names) > 1 else (outputs,)))
+
+    known = [Mistake(says, lambda m=m: as_dict(m(*args, **kwargs))) for says, m in mistakes]
+    assert_matches(got, expected, call=call, oracle=oracle, mistakes=known)
+    return got

@@ -14,8 +14,9 @@ from graders.plugin import RESULTS
 from graders.registry import checks_for, load_topic_graders
 
 # pytester's in-process runs drop every module first imported during the run;
-# re-importing a C extension such as numpy.random afterwards crashes. Everything
-# grading needs is therefore imported here, before any run.
+# re-importing a C extension (numpy.random, ...) afterwards can crash the process.
+# So every module grading needs is imported before the first such run: numpy.random
+# here, and the rest by grading all solutions once (warm_grading_imports below).
 
 pytest_plugins = ["pytester"]
 
@@ -52,6 +53,13 @@ class _Collect:
     def pytest_sessionfinish(self, session):
         results = session.config.stash[RESULTS]
         self.statuses = {k: results.status(k) for k, (_, _, c) in results.katas.items() if c}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def warm_grading_imports():
+    """Grade every solution once, outside pytester, so its lazy imports stay loaded."""
+    pytest.main([str(REPO_ROOT / "solutions"), "-p", "graders.plugin", "-p", "no:terminal",
+                 "-p", "no:cacheprovider"])
 
 
 @pytest.fixture

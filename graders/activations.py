@@ -1,0 +1,430 @@
+"""Graders of 02_activations: each activation and its derivative against torch.
+
+Derivatives are compared with autograd of torch's own activation. Kinks are
+tested exactly at the kink; "stable" katas run with numpy raising on overflow
+(graders.checks.STRICT_ERRSTATE) on logits up to ±1000, including arrays that
+mix rows near 0 with rows near 1000.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from graders.checks import check_outputs, elements_of, rows_of
+from graders.reference import tensor
+from graders.registry import check
+
+SHAPES = [(7,), (3, 5), (2, 3, 4)]
+
+
+def torch_value_and_grad(function, z):
+    """function(z) and the element-wise derivative, by autograd (sum of outputs)."""
+    t = tensor(z).requires_grad_(True)
+    out = function(t)
+    (grad,) = torch.autograd.grad(out.sum(), t)
+    return out.detach().numpy(), grad.numpy()
+
+
+def extreme_inputs(rng, shape=(4, 5)):
+    """Random logits with ±1000, ±700 and 0 planted, and one row near 1000."""
+    z = rng.normal(scale=3.0, size=shape)
+    z.flat[:5] = [1000.0, -1000.0, 700.0, -700.0, 0.0]
+    z[-1] = 1000.0 - rng.uniform(0, 5, size=shape[-1])
+    return z
+
+
+def grade_elementwise(
+    learner,
+    function,
+    z,
+    torch_fn,
+    *,
+    derivative=False,
+    kwargs=None,
+    mistakes=(),
+    stable_form=None,
+    oracle=None,
+):
+    """One element-wise function (or its derivative) of the kata against torch."""
+    value, grad = torch_value_and_grad(lambda t: torch_fn(t, **(kwargs or {})), z)
+    check_outputs(
+        learner,
+        function,
+        (z,),
+        {"output": grad if derivative else value},
+        kwargs=kwargs,
+        oracle=oracle or ("autograd of " if derivative else "") + torch_fn.__name__,
+        mistakes=mistakes,
+        stable_form=stable_form,
+        parts=list(elements_of(z)) if stable_form else (),
+    )
+
+
+# ---------------------------------------------------------------- sigmoid
+
+SIGMOID_STABLE = (
+    "never exponentiate a large positive number: with e = exp(−|z|), σ(z) = 1/(1 + e) "
+    "for z ≥ 0 and e/(1 + e) for z < 0 (or 0.5·(1 + tanh(z/2)))."
+)
+
+
+def _sigmoid_grad_plus(z):
+    s = 1 / (1 + np.exp(-z))
+    return s * (1 + s)
+
+
+SIGMOID_GRAD_MISTAKES = [("σ'(z) written as s·(1 + s): it is s·(1 − s).", _sigmoid_grad_plus)]
+
+
+@check("02_activations/sigmoid", "sigmoid matches torch.sigmoid on 1-D, 2-D and 3-D input")
+def sigmoid_values(learner, rng):
+    for shape in SHAPES:
+        grade_elementwise(learner, "sigmoid", rng.normal(scale=4, size=shape), torch.sigmoid)
+
+
+@check("02_activations/sigmoid", "sigmoid is stable for z up to ±1000")
+def sigmoid_stable(learner, rng):
+    grade_elementwise(
+        learner, "sigmoid", extreme_inputs(rng), torch.sigmoid, stable_form=SIGMOID_STABLE
+    )
+
+
+@check("02_activations/sigmoid", "sigmoid_grad matches autograd of torch.sigmoid")
+def sigmoid_grad_values(learner, rng):
+    for shape in SHAPES:
+        grade_elementwise(
+            learner,
+            "sigmoid_grad",
+            rng.normal(scale=3, size=shape),
+            torch.sigmoid,
+            derivative=True,
+            mistakes=SIGMOID_GRAD_MISTAKES,
+        )
+
+
+@check("02_activations/sigmoid", "sigmoid_grad is stable for z up to ±1000")
+def sigmoid_grad_stable(learner, rng):
+    grade_elementwise(
+        learner,
+        "sigmoid_grad",
+        extreme_inputs(rng),
+        torch.sigmoid,
+        derivative=True,
+        mistakes=SIGMOID_GRAD_MISTAKES,
+        stable_form="compute s = σ(z) stably, then s·(1 − s).",
+    )
+
+
+# ---------------------------------------------------------------- tanh
+
+
+def _tanh_grad_linear(z):
+    return 1 - np.tanh(z)
+
+
+@check("02_activations/tanh", "tanh matches torch.tanh on 1-D, 2-D and 3-D input")
+def tanh_values(learner, rng):
+    for shape in SHAPES:
+        grade_elementwise(learner, "tanh", rng.normal(scale=3, size=shape), torch.tanh)
+
+
+@check("02_activations/tanh", "tanh_grad matches autograd of torch.tanh, z = 0 included")
+def tanh_grad_values(learner, rng):
+    for shape in SHAPES:
+        z = rng.normal(scale=2, size=shape)
+        z.flat[0] = 0.0
+        grade_elementwise(
+            learner,
+            "tanh_grad",
+            z,
+            torch.tanh,
+            derivative=True,
+            mistakes=[("tanh'(z) written as 1 − tanh(z): it is 1 − tanh(z)².", _tanh_grad_linear)],
+        )
+
+
+@check("02_activations/tanh", "tanh and tanh_grad hold at z = ±1000")
+def tanh_extremes(learner, rng):
+    z = extreme_inputs(rng)
+    grade_elementwise(
+        learner, "tanh", z, torch.tanh, stable_form="np.tanh is already stable; avoid exp(2z)."
+    )
+    grade_elementwise(
+        learner,
+        "tanh_grad",
+        z,
+        torch.tanh,
+        derivative=True,
+        stable_form="1 − tanh(z)², with np.tanh.",
+    )
+
+
+# ---------------------------------------------------------------- relu
+
+
+def with_kinks(rng, shape):
+    """Random values with exact zeros planted: the kink is tested exactly at the kink."""
+    z = rng.normal(size=shape)
+    z.flat[:: max(1, z.size // 4)] = 0.0
+    return z
+
+
+def _relu_grad_one_at_zero(z):
+    return (z >= 0).astype(float)
+
+
+def _leaky_on_positives(z, negative_slope=0.01):
+    return np.where(z > 0, negative_slope * z, z)
+
+
+def _leaky_constant(z, negative_slope=0.01):
+    return np.where(z > 0, z, negative_slope)
+
+
+def _leaky_grad_on_positives(z, negative_slope=0.01):
+    return np.where(z > 0, negative_slope, 1.0)
+
+
+def _leaky_grad_one_at_zero(z, negative_slope=0.01):
+    return np.where(z >= 0, 1.0, negative_slope)
+
+
+LEAKY_MISTAKES = [
+    (
+        "leaky slope applied to the positives: z stays z for z > 0; negative inputs are "
+        "multiplied by negative_slope.",
+        _leaky_on_positives,
+    ),
+    (
+        "a constant negative_slope for z < 0 (as the course says): Leaky ReLU multiplies, "
+        "negative_slope · z, so that negative inputs still have a gradient.",
+        _leaky_constant,
+    ),
+]
+LEAKY_GRAD_MISTAKES = [
+    (
+        "leaky slope applied to the positives: the gradient is 1 for z > 0 and "
+        "negative_slope elsewhere.",
+        _leaky_grad_on_positives,
+    ),
+    (
+        "gradient 1 at z = 0: PyTorch takes the negative branch there, negative_slope.",
+        _leaky_grad_one_at_zero,
+    ),
+]
+
+
+@check("02_activations/relu", "relu and relu_grad match torch, exactly at z = 0 too")
+def relu_values(learner, rng):
+    for shape in SHAPES:
+        z = with_kinks(rng, shape)
+        grade_elementwise(learner, "relu", z, torch.relu)
+        grade_elementwise(
+            learner,
+            "relu_grad",
+            z,
+            torch.relu,
+            derivative=True,
+            mistakes=[
+                (
+                    "gradient 1 at z = 0: PyTorch's relu has gradient 0 there.",
+                    _relu_grad_one_at_zero,
+                )
+            ],
+        )
+
+
+@check("02_activations/relu", "leaky_relu matches F.leaky_relu, default slope 0.01")
+def leaky_default(learner, rng):
+    for shape in SHAPES:
+        z = with_kinks(rng, shape)
+        grade_elementwise(learner, "leaky_relu", z, F.leaky_relu, mistakes=LEAKY_MISTAKES)
+        grade_elementwise(
+            learner,
+            "leaky_relu_grad",
+            z,
+            F.leaky_relu,
+            derivative=True,
+            mistakes=LEAKY_GRAD_MISTAKES,
+        )
+
+
+@check("02_activations/relu", "leaky_relu and its gradient with negative_slope = 0.2")
+def leaky_custom(learner, rng):
+    z = with_kinks(rng, (4, 6))
+    kwargs = {"negative_slope": 0.2}
+    grade_elementwise(
+        learner, "leaky_relu", z, F.leaky_relu, kwargs=kwargs, mistakes=LEAKY_MISTAKES
+    )
+    grade_elementwise(
+        learner,
+        "leaky_relu_grad",
+        z,
+        F.leaky_relu,
+        derivative=True,
+        kwargs=kwargs,
+        mistakes=LEAKY_GRAD_MISTAKES,
+    )
+
+
+# ---------------------------------------------------------------- gelu
+
+
+def gelu_tanh(t):
+    return F.gelu(t, approximate="tanh")
+
+
+def _gelu_exact(z):
+    return z * 0.5 * (1 + np.vectorize(math.erf)(z / math.sqrt(2)))
+
+
+def _gelu_exact_grad(z):
+    cdf = 0.5 * (1 + np.vectorize(math.erf)(z / math.sqrt(2)))
+    return cdf + z * np.exp(-0.5 * z**2) / math.sqrt(2 * math.pi)
+
+
+def _gelu_no_cubic(z):
+    return 0.5 * z * (1 + np.tanh(math.sqrt(2 / math.pi) * z))
+
+
+def _gelu_grad_no_product_rule(z):
+    c = math.sqrt(2 / math.pi)
+    t = np.tanh(c * (z + 0.044715 * z**3))
+    return 0.5 * z * (1 - t**2) * c * (1 + 3 * 0.044715 * z**2)
+
+
+@check("02_activations/gelu", "gelu matches F.gelu(approximate='tanh')")
+def gelu_values(learner, rng):
+    for shape in SHAPES:
+        grade_elementwise(
+            learner,
+            "gelu",
+            rng.normal(scale=2, size=shape),
+            gelu_tanh,
+            oracle="F.gelu(z, approximate='tanh')",
+            mistakes=[
+                (
+                    "this is the exact GELU, z·Φ(z) with erf: the kata uses the tanh "
+                    "approximation.",
+                    _gelu_exact,
+                ),
+                ("the 0.044715·z³ term is missing inside the tanh.", _gelu_no_cubic),
+            ],
+        )
+
+
+@check("02_activations/gelu", "gelu_grad matches autograd of the tanh approximation")
+def gelu_grad_values(learner, rng):
+    for shape in SHAPES:
+        grade_elementwise(
+            learner,
+            "gelu_grad",
+            rng.normal(scale=2, size=shape),
+            gelu_tanh,
+            derivative=True,
+            oracle="autograd of F.gelu(z, approximate='tanh')",
+            mistakes=[
+                (
+                    "this is the exact GELU's derivative: differentiate the tanh approximation.",
+                    _gelu_exact_grad,
+                ),
+                (
+                    "product rule incomplete: d/dz [0.5·z·(1 + tanh u)] = 0.5·(1 + tanh u) + "
+                    "0.5·z·(1 − tanh² u)·du/dz.",
+                    _gelu_grad_no_product_rule,
+                ),
+            ],
+        )
+
+
+# ---------------------------------------------------------------- softmax
+
+SOFTMAX_STABLE = (
+    "subtract each slice's own maximum before exp (z − z.max(axis, keepdims=True)): "
+    "softmax is unchanged by the shift and exp never sees a positive number."
+)
+
+
+def _softmax_wrong_axis(z, axis=-1, max_too=True):
+    other = 0 if (axis % z.ndim) != 0 else -1
+    e = np.exp(z - np.max(z, axis=other if max_too else axis, keepdims=True))
+    return e / np.sum(e, axis=other, keepdims=True)
+
+
+WRONG_AXIS = (
+    "normalised over the wrong axis: sum (and take the max) along `axis`, with keepdims=True."
+)
+SOFTMAX_MISTAKES = [
+    (WRONG_AXIS, _softmax_wrong_axis),
+    (WRONG_AXIS, lambda z, axis=-1: _softmax_wrong_axis(z, axis, max_too=False)),
+]
+
+
+def grade_softmax(learner, z, axis, stable=False):
+    with torch.no_grad():
+        expected = torch.softmax(tensor(z), dim=axis).numpy()
+    check_outputs(
+        learner,
+        "softmax",
+        (z,),
+        {"output": expected},
+        kwargs={"axis": axis},
+        oracle=f"torch.softmax(z, dim={axis})",
+        mistakes=SOFTMAX_MISTAKES,
+        stable_form=SOFTMAX_STABLE if stable else None,
+        parts=list(rows_of(z, axis)) if stable else (),
+    )
+
+
+@check("02_activations/softmax", "softmax matches torch.softmax, axis=-1 and axis=0, 1-D to 3-D")
+def softmax_values(learner, rng):
+    grade_softmax(learner, rng.normal(size=6), -1)
+    grade_softmax(learner, rng.normal(size=(4, 5)), -1)
+    grade_softmax(learner, rng.normal(size=(4, 5)), 0)
+    grade_softmax(learner, rng.normal(size=(2, 3, 4)), -1)
+    grade_softmax(learner, rng.normal(size=(2, 3, 4)), 1)
+
+
+@check("02_activations/softmax", "softmax is stable: logits ±1000, rows near 0 and near 1000")
+def softmax_stable(learner, rng):
+    z = rng.normal(size=(3, 6))
+    z[1] += 1000.0  # a row near 1000 next to rows near 0
+    z[2, 0] = -1000.0
+    grade_softmax(learner, z, -1, stable=True)
+    grade_softmax(learner, z.T.copy(), 0, stable=True)
+
+
+def _jacobian_negated(s):
+    return np.outer(s, s) - np.diag(s)
+
+
+def _jacobian_diagonal_only(s):
+    return np.diag(s * (1 - s))
+
+
+@check("02_activations/softmax", "softmax_jacobian matches torch.autograd.functional.jacobian")
+def softmax_jacobian_values(learner, rng):
+    for k in (1, 2, 5):
+        z = rng.normal(size=k)
+        s = np.exp(z) / np.exp(z).sum()
+        expected = torch.autograd.functional.jacobian(
+            lambda t: torch.softmax(t, dim=0), torch.log(tensor(s))
+        ).numpy()
+        check_outputs(
+            learner,
+            "softmax_jacobian",
+            (s,),
+            {"J": expected},
+            oracle="torch.autograd.functional.jacobian of torch.softmax at log(s)",
+            mistakes=[
+                ("sign flipped: J = diag(s) − s sᵀ.", _jacobian_negated),
+                (
+                    "off-diagonal terms missing: ∂s_i/∂z_j = −s_i s_j for i ≠ j.",
+                    _jacobian_diagonal_only,
+                ),
+            ],
+        )

@@ -1,0 +1,36 @@
+"""One artificial neuron (Q4): a weighted sum of the inputs plus a bias, then an activation.
+
+    z = w · x + b        (the pre-activation)
+    a = activation(z)    (an element-wise nonlinearity, applied after the sum)
+"""
+
+import numpy as np
+
+
+def neuron(x, w, b, activation="sigmoid"):
+    """The output of one unit on one sample.
+
+    Args:
+        x: the sample's input features, float64 array (D,).
+        w: the unit's weights, float64 array (D,).
+        b: the unit's bias, a float.
+        activation: one of "sigmoid", "tanh", "relu", "identity".
+
+    Returns:
+        activation(w · x + b) as a Python float.
+
+    Raises:
+        ValueError: for any other activation name.
+    """
+    ### BEGIN SOLUTION
+    z = float(np.dot(w, x) + b)
+    if activation == "sigmoid":
+        return float(0.5 * (1.0 + np.tanh(0.5 * z)))
+    if activation == "tanh":
+        return float(np.tanh(z))
+    if activation == "relu":
+        return max(z, 0.0)
+    if activation == "identity":
+        return z
+    raise ValueError(f"unknown activation {activation!r}")
+    ### END SOLUTION

@@ -1,0 +1,27 @@
+"""GELU (Q7), the activation of BERT and GPT, in its tanh approximation.
+
+GELU(z) = z · Φ(z), with Φ the standard normal CDF. This kata uses the tanh
+approximation that torch.nn.functional.gelu(z, approximate="tanh") computes:
+
+    gelu(z) = 0.5 · z · (1 + tanh(u)),   u = sqrt(2/π) · (z + 0.044715 · z³)
+"""
+
+import numpy as np
+
+
+def gelu(z):
+    """The tanh-approximated GELU, element-wise. z: float64 array of any shape."""
+    ### BEGIN SOLUTION
+    u = np.sqrt(2.0 / np.pi) * (z + 0.044715 * z**3)
+    return 0.5 * z * (1.0 + np.tanh(u))
+    ### END SOLUTION
+
+
+def gelu_grad(z):
+    """d gelu/dz of the tanh approximation, element-wise. Same shape as z."""
+    ### BEGIN SOLUTION
+    c = np.sqrt(2.0 / np.pi)
+    t = np.tanh(c * (z + 0.044715 * z**3))
+    du = c * (1.0 + 3 * 0.044715 * z**2)
+    return 0.5 * (1.0 + t) + 0.5 * z * (1.0 - t**2) * du
+    ### END SOLUTION

@@ -1,0 +1,46 @@
+"""ReLU and Leaky ReLU, with their gradients (Q7, Q15), as PyTorch defines them.
+
+    relu(z)       = max(z, 0)
+    leaky_relu(z) = z if z > 0, else negative_slope · z     (a slope, not a constant)
+
+At exactly z = 0 the derivative is undefined; PyTorch's choice, used here:
+relu_grad(0) = 0 and leaky_relu_grad(0) = negative_slope.
+"""
+
+import numpy as np
+
+
+def relu(z):
+    """max(z, 0), element-wise. z: float64 array of any shape; returns a new array."""
+    ### BEGIN SOLUTION
+    return np.maximum(z, 0.0)
+    ### END SOLUTION
+
+
+def relu_grad(z):
+    """d relu/dz: 1 where z > 0, else 0 (0 at z = 0, as PyTorch). Same shape as z."""
+    ### BEGIN SOLUTION
+    return (z > 0).astype(np.float64)
+    ### END SOLUTION
+
+
+def leaky_relu(z, negative_slope=0.01):
+    """z where z > 0, negative_slope · z elsewhere (torch.nn.functional.leaky_relu).
+
+    Args:
+        z: float64 array of any shape.
+        negative_slope: the slope for negative inputs (PyTorch default 0.01).
+
+    Returns:
+        A new float64 array of z's shape.
+    """
+    ### BEGIN SOLUTION
+    return np.where(z > 0, z, negative_slope * z)
+    ### END SOLUTION
+
+
+def leaky_relu_grad(z, negative_slope=0.01):
+    """d leaky_relu/dz: 1 where z > 0, negative_slope elsewhere (z = 0 included, as PyTorch)."""
+    ### BEGIN SOLUTION
+    return np.where(z > 0, 1.0, negative_slope)
+    ### END SOLUTION

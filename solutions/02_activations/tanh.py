@@ -1,0 +1,32 @@
+"""tanh and its derivative (Q7, Q15). tanh is a rescaled sigmoid, tanh(z) = 2σ(2z) − 1,
+centred on zero, with a derivative of at most 1."""
+
+import numpy as np
+
+
+def tanh(z):
+    """tanh(z), element-wise.
+
+    Args:
+        z: float64 array of any shape.
+
+    Returns:
+        A new float64 array of z's shape, values in [−1, 1].
+    """
+    ### BEGIN SOLUTION
+    return np.tanh(z)
+    ### END SOLUTION
+
+
+def tanh_grad(z):
+    """d tanh/dz at z, element-wise.
+
+    Args:
+        z: float64 array of any shape (the pre-activation).
+
+    Returns:
+        A new float64 array of z's shape, values in (0, 1].
+    """
+    ### BEGIN SOLUTION
+    return 1.0 - np.tanh(z) ** 2
+    ### END SOLUTION

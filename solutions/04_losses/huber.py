@@ -1,0 +1,45 @@
+"""Mean absolute error and the Huber loss (Q18), as F.l1_loss and F.huber_loss (mean).
+
+Huber is quadratic near zero and linear beyond delta: robust to outliers like
+MAE, smooth at zero like MSE. With d = pred − target, element-wise:
+
+    huber(d) = 0.5 · d²                   if |d| < delta
+             = delta · (|d| − 0.5 · delta)  otherwise
+"""
+
+import numpy as np
+
+
+def mae_loss(pred, target):
+    """The mean over every element of |pred − target|, and its gradient.
+
+    Args:
+        pred, target: float64 arrays of the same shape.
+
+    Returns:
+        (loss, dpred): the gradient is sign(pred − target) / (element count), and 0
+        where pred equals target (PyTorch's choice at the kink).
+    """
+    ### BEGIN SOLUTION
+    diff = pred - target
+    return float(np.mean(np.abs(diff))), np.sign(diff) / diff.size
+    ### END SOLUTION
+
+
+def huber_loss(pred, target, delta=1.0):
+    """The mean Huber loss over every element, and its gradient.
+
+    Args:
+        pred, target: float64 arrays of the same shape.
+        delta: where the loss turns from quadratic to linear (> 0).
+
+    Returns:
+        (loss, dpred): loss a float, dpred an array of pred's shape.
+    """
+    ### BEGIN SOLUTION
+    diff = pred - target
+    small = np.abs(diff) < delta
+    loss = np.where(small, 0.5 * diff**2, delta * (np.abs(diff) - 0.5 * delta))
+    grad = np.where(small, diff, delta * np.sign(diff))
+    return float(np.mean(loss)), grad / diff.size
+    ### END SOLUTION

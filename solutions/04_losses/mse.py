@@ -1,0 +1,19 @@
+"""Mean squared error (Q18), as torch.nn.functional.mse_loss with reduction="mean"."""
+
+import numpy as np
+
+
+def mse_loss(pred, target):
+    """The mean over every element of (pred − target)², and its gradient.
+
+    Args:
+        pred, target: float64 arrays of the same shape, (N,) or (N, D).
+
+    Returns:
+        (loss, dpred): loss a float; dpred = ∂loss/∂pred, an array of pred's shape.
+        The mean runs over all elements, so dpred carries a 1/(element count).
+    """
+    ### BEGIN SOLUTION
+    diff = pred - target
+    return float(np.mean(diff**2)), 2.0 * diff / diff.size
+    ### END SOLUTION
