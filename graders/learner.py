@@ -8,6 +8,7 @@ call that triggered it.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import importlib.util
 import inspect
@@ -75,7 +76,7 @@ class Learner:
         self.module = module
         self.path = path
 
-    def fn(self, name: str) -> LearnerFunction:
+    def fn(self, name: str, mutation_hint: str = "") -> LearnerFunction:
         target = getattr(self.module, name, None)
         if target is None:
             defined = sorted(
@@ -85,15 +86,30 @@ class Learner:
                 f"{self.path.name} defines no {name!r}: did you misname or delete it?\n"
                 f"  functions found: {', '.join(defined) or 'none'}"
             )
-        return LearnerFunction(name, target)
+        return LearnerFunction(name, target, mutation_hint)
+
+
+@contextlib.contextmanager
+def learner_code(what: str):
+    """Run learner code that is not one function call (say, the methods of a learner's
+    class) with the same reporting: NotStarted for a stub, LearnerRaised otherwise."""
+    try:
+        yield
+    except NotImplementedError:
+        raise NotStarted(what) from None
+    except (KataFailure, NotStarted, LearnerRaised):
+        raise
+    except Exception as error:
+        raise LearnerRaised(what, error) from error
 
 
 class LearnerFunction:
     """Calls one learner function; checks that it left its arguments alone."""
 
-    def __init__(self, name: str, target):
+    def __init__(self, name: str, target, mutation_hint: str = ""):
         self.name = name
         self.target = target
+        self.mutation_hint = mutation_hint
 
     def describe(self, *args, **kwargs) -> str:
         return describe_call(self.name, self._bind(args, kwargs))
@@ -108,7 +124,9 @@ class LearnerFunction:
         except Exception as error:
             raise LearnerRaised(describe_call(self.name, bound), error) from error
         for arg_name, original in before.items():
-            _assert_unchanged(self.name, arg_name, original, bound[arg_name], bound)
+            _assert_unchanged(
+                self.name, arg_name, original, bound[arg_name], bound, self.mutation_hint
+            )
         return result
 
     def _bind(self, args, kwargs) -> dict:
@@ -122,7 +140,7 @@ class LearnerFunction:
             return named
 
 
-def _assert_unchanged(function, arg_name, original, now, bound):
+def _assert_unchanged(function, arg_name, original, now, bound, hint=""):
     """Raise KataFailure if an array argument (or a list of arrays) was modified in place."""
     pairs = []
     if isinstance(original, np.ndarray):
@@ -148,4 +166,5 @@ def _assert_unchanged(function, arg_name, original, now, bound):
                 f"  called   {describe_call(function, bound)}\n"
                 f"  Katas are pure functions: write `{arg_name} = {arg_name} * ...` "
                 f"(a new array), not `{arg_name} *= ...` or `{arg_name}[...] = ...`."
+                + (f"\n  looks like: {hint}" if hint else "")
             )

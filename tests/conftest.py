@@ -58,8 +58,17 @@ class _Collect:
 @pytest.fixture(scope="session", autouse=True)
 def warm_grading_imports():
     """Grade every solution once, outside pytester, so its lazy imports stay loaded."""
-    pytest.main([str(REPO_ROOT / "solutions"), "-p", "graders.plugin", "-p", "no:terminal",
-                 "-p", "no:cacheprovider"])
+    pytest.main(
+        [
+            str(REPO_ROOT / "solutions"),
+            "-p",
+            "graders.plugin",
+            "-p",
+            "no:terminal",
+            "-p",
+            "no:cacheprovider",
+        ]
+    )
 
 
 @pytest.fixture

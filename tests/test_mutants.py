@@ -53,8 +53,11 @@ def test_every_available_kata_has_mutants_and_an_alternative():
     one correct implementation written differently, for every kata."""
     kinds = {}
     for topic, mutant in (p.values for p in MUTANTS):
-        kind = "pass" if mutant["expect"] == "pass" else (
-            "listed" if mutant.get("listed") else "unlisted")
+        kind = (
+            "pass"
+            if mutant["expect"] == "pass"
+            else ("listed" if mutant.get("listed") else "unlisted")
+        )
         kinds.setdefault((topic, mutant["kata"]), set()).add(kind)
     for kata in available_katas():
         assert {"pass", "unlisted"} <= kinds.get((kata.topic, kata.id), set()), kata.key

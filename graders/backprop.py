@@ -1,0 +1,629 @@
+"""Graders of 05_backprop: layer pairs, gradient checking, a two-layer net, autograd.
+
+Backward passes get random upstream gradients and the learner's own cache, and are
+compared with torch autograd. The Value engine is graded on random expression graphs
+that reuse nodes, built twice: once with the learner's Value, once with torch tensors.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from graders.checks import (
+    Mistake,
+    assert_fast_enough,
+    assert_matches,
+    check_outputs,
+    expect_array,
+    expect_float,
+    expect_tuple,
+)
+from graders.layer_checks import check_layer
+from graders.learner import KataFailure, learner_code
+from graders.reference import tensor
+from graders.registry import check
+
+# ---------------------------------------------------------------- dense_layer
+
+
+def _dense_db_not_summed(dout, x, W, b):
+    return dout @ W.T, x.T @ dout, dout[0]
+
+
+def _dense_db_mean(dout, x, W, b):
+    return dout @ W.T, x.T @ dout, dout.mean(axis=0)
+
+
+DENSE_MISTAKES = [
+    (
+        "dW transposed: dW = xᵀ · dout, shaped like W (D_in, D_out).",
+        lambda dout, x, W, b: (dout @ W.T, (dout.T @ x), dout.sum(axis=0)),
+    ),
+    (
+        "db not summed over the batch: every sample's dout adds to db, db = dout.sum(axis=0).",
+        _dense_db_not_summed,
+    ),
+    (
+        "db averaged over the batch: the sum, not the mean (any 1/N is already in dout).",
+        _dense_db_mean,
+    ),
+]
+
+
+def _dense(x, W, b):
+    return x @ W + b
+
+
+def grade_dense(learner, rng, n, d_in, d_out):
+    check_layer(
+        learner,
+        "dense_forward",
+        "dense_backward",
+        {
+            "x": rng.normal(size=(n, d_in)),
+            "W": rng.normal(size=(d_in, d_out)),
+            "b": rng.normal(size=d_out),
+        },
+        _dense,
+        rng=rng,
+        oracle="x @ W + b in torch",
+        backward_mistakes=DENSE_MISTAKES,
+    )
+
+
+@check("05_backprop/dense_layer", "forward and backward match autograd (random dout)")
+def dense_random(learner, rng):
+    grade_dense(
+        learner, rng, int(rng.integers(3, 8)), int(rng.integers(2, 6)), int(rng.integers(2, 6))
+    )
+
+
+@check("05_backprop/dense_layer", "square W, where a transposed dW has the right shape")
+def dense_square(learner, rng):
+    grade_dense(learner, rng, 5, 4, 4)
+
+
+@check("05_backprop/dense_layer", "a batch of one sample (N = 1)")
+def dense_single(learner, rng):
+    grade_dense(learner, rng, 1, 3, 2)
+
+
+# ---------------------------------------------------------------- activation_layers
+
+
+def _relu_backward_ones_at_zero(dout, x):
+    return dout * (x >= 0)
+
+
+def _sigmoid_backward_on_x(dout, x):
+    return dout * x * (1 - x)
+
+
+def _tanh_backward_linear(dout, x):
+    return dout * (1 - np.tanh(x))
+
+
+ACTIVATIONS = {
+    "relu": (
+        torch.relu,
+        [
+            (
+                "gradient passed at x = 0: PyTorch's relu has gradient 0 there.",
+                _relu_backward_ones_at_zero,
+            )
+        ],
+    ),
+    "sigmoid": (
+        torch.sigmoid,
+        [
+            (
+                "the derivative uses x instead of σ(x): dx = dout·s·(1 − s) "
+                "with s the forward's output.",
+                _sigmoid_backward_on_x,
+            )
+        ],
+    ),
+    "tanh": (
+        torch.tanh,
+        [("dx = dout·(1 − tanh(x)²), not dout·(1 − tanh(x)).", _tanh_backward_linear)],
+    ),
+}
+
+
+def grade_activation(learner, rng, name, x):
+    torch_fn, mistakes = ACTIVATIONS[name]
+    check_layer(
+        learner,
+        f"{name}_forward",
+        f"{name}_backward",
+        {"x": x},
+        torch_fn,
+        rng=rng,
+        oracle=f"torch.{name}",
+        backward_mistakes=mistakes,
+    )
+
+
+@check("05_backprop/activation_layers", "relu forward/backward match autograd, x = 0 included")
+def relu_layer(learner, rng):
+    for shape in [(4, 5), (2, 3, 4)]:
+        x = rng.normal(size=shape)
+        x.flat[::3] = 0.0
+        grade_activation(learner, rng, "relu", x)
+
+
+@check("05_backprop/activation_layers", "sigmoid forward/backward match autograd")
+def sigmoid_layer(learner, rng):
+    for shape in [(4, 5), (2, 3, 4)]:
+        grade_activation(learner, rng, "sigmoid", rng.normal(scale=3, size=shape))
+
+
+@check("05_backprop/activation_layers", "tanh forward/backward match autograd")
+def tanh_layer(learner, rng):
+    for shape in [(4, 5), (2, 3, 4)]:
+        grade_activation(learner, rng, "tanh", rng.normal(scale=2, size=shape))
+
+
+# ---------------------------------------------------------------- gradient_check
+
+TEST_FUNCTIONS = [
+    ("sum(sin(x) · A) + sum(x² · B)", lambda x, A, B: (torch.sin(x) * A).sum() + (x**2 * B).sum()),
+    (
+        "log(sum(exp(x · A))) + sum(x³ · B)",
+        lambda x, A, B: torch.logsumexp((x * A).flatten(), 0) + (x**3 * B).sum(),
+    ),
+]
+
+
+def _central(f, x, h):
+    """The reference central difference (diagnostics and the h check)."""
+    x = x.copy()
+    grad = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        saved = x[i]
+        x[i] = saved + h
+        plus = f(x)
+        x[i] = saved - h
+        minus = f(x)
+        x[i] = saved
+        grad[i] = (plus - minus) / (2 * h)
+    return grad
+
+
+def _one_sided(f, x, h=1e-5):
+    x = x.copy()
+    base, grad = f(x), np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        saved = x[i]
+        x[i] = saved + h
+        grad[i] = (f(x) - base) / h
+        x[i] = saved
+    return grad
+
+
+PERTURBED_HINT = (
+    "x left perturbed: after evaluating f at x ± h, put the saved value back "
+    "(x[i] = saved), or work on a copy of x."
+)
+
+
+def _scalar_function(rng, shape, which):
+    label, torch_f = TEST_FUNCTIONS[which]
+    A, B = tensor(rng.normal(size=shape)), tensor(rng.normal(size=shape))
+
+    def f(x):
+        return float(torch_f(torch.as_tensor(np.asarray(x, dtype=np.float64)), A, B))
+
+    def gradient(x):
+        t = tensor(x).requires_grad_(True)
+        (g,) = torch.autograd.grad(torch_f(t, A, B), t)
+        return g.numpy()
+
+    return label, f, gradient
+
+
+def grade_numerical(learner, rng, shape, which, h=None):
+    label, f, gradient = _scalar_function(rng, shape, which)
+    f.__name__ = f"f(x) = {label}"
+    x = rng.normal(size=shape)
+    fn = learner.fn("numerical_gradient", mutation_hint=PERTURBED_HINT)
+    kwargs = {} if h is None else {"h": h}
+    call = fn.describe(f, x, **kwargs)
+    got = expect_array(fn(f, x, **kwargs), "gradient", shape, call)
+    step = 1e-5 if h is None else h
+    known = [
+        Mistake(
+            "one-sided difference: use (f(x + h) − f(x − h)) / (2h), whose error "
+            "shrinks like h² instead of h.",
+            lambda: {"gradient": _one_sided(f, x, step)},
+        )
+    ]
+    if h is None:
+        assert_matches(
+            {"gradient": got},
+            {"gradient": gradient(x)},
+            call=call,
+            oracle="torch autograd (a central difference agrees to ~1e-9)",
+            mistakes=known,
+            rtol=1e-6,
+            atol=1e-8,
+        )
+    else:
+        known.append(
+            Mistake(
+                "h ignored: perturb by the h you are given.",
+                lambda: {"gradient": _central(f, x, 1e-5)},
+            )
+        )
+        assert_matches(
+            {"gradient": got},
+            {"gradient": _central(f, x, h)},
+            call=call,
+            oracle=f"central differences with h = {h}",
+            mistakes=known,
+            rtol=1e-7,
+            atol=1e-9,
+        )
+
+
+@check("05_backprop/gradient_check", "numerical_gradient matches autograd on 1-D, 2-D and 3-D x")
+def numerical_shapes(learner, rng):
+    for shape, which in [((5,), 0), ((3, 4), 1), ((2, 2, 3), 0)]:
+        grade_numerical(learner, rng, shape, which)
+
+
+@check("05_backprop/gradient_check", "numerical_gradient uses the h it is given (h = 0.1)")
+def numerical_step(learner, rng):
+    grade_numerical(learner, rng, (4,), 1, h=0.1)
+
+
+def _torch_relative_error(a, b):
+    a, b = tensor(a), tensor(b)
+    return float(torch.max((a - b).abs() / torch.clamp(a.abs() + b.abs(), min=1e-8)))
+
+
+RELATIVE_MISTAKES = [
+    (
+        "averaged instead of the largest element: the error of the worst element counts.",
+        lambda a, b: float(np.mean(np.abs(a - b) / np.maximum(1e-8, np.abs(a) + np.abs(b)))),
+    ),
+    (
+        "denominator max(|a|, |b|): the contract divides by max(1e-8, |a| + |b|).",
+        lambda a, b: float(
+            np.max(np.abs(a - b) / np.maximum(1e-8, np.maximum(np.abs(a), np.abs(b))))
+        ),
+    ),
+]
+
+
+@check("05_backprop/gradient_check", "relative_error matches its definition, zeros included")
+def relative_error_values(learner, rng):
+    for shape in [(6,), (3, 4)]:
+        a = rng.normal(size=shape)
+        b = a + rng.normal(scale=1e-3, size=shape) * rng.uniform(size=shape)
+        a.flat[0] = b.flat[0] = 0.0  # both zero: 0 / 1e-8 = 0, not nan
+        a.flat[1], b.flat[1] = 1e-12, -1e-12  # the 1e-8 floor decides
+        check_outputs(
+            learner,
+            "relative_error",
+            (a, b),
+            {"error": _torch_relative_error(a, b)},
+            oracle="max |a − b| / clamp(|a| + |b|, min=1e-8), in torch",
+            mistakes=RELATIVE_MISTAKES,
+        )
+
+
+# ---------------------------------------------------------------- two_layer_net
+
+
+def _net_problem(rng, n, d, h, c):
+    X = rng.normal(size=(n, d))
+    y = rng.integers(0, c, size=n)
+    params = {
+        "W1": rng.normal(size=(d, h)) / np.sqrt(d),
+        "b1": rng.normal(scale=0.1, size=h),
+        "W2": rng.normal(size=(h, c)) / np.sqrt(h),
+        "b2": rng.normal(scale=0.1, size=c),
+    }
+    return X, y, params
+
+
+def _torch_net(X, y, params, reg):
+    t = {k: tensor(v).requires_grad_(True) for k, v in params.items()}
+    scores = torch.relu(tensor(X) @ t["W1"] + t["b1"]) @ t["W2"] + t["b2"]
+    loss = F.cross_entropy(scores, torch.as_tensor(y)) + reg * (
+        (t["W1"] ** 2).sum() + (t["W2"] ** 2).sum()
+    )
+    grads = torch.autograd.grad(loss, list(t.values()))
+    return float(loss.detach()), {k: g.numpy() for k, g in zip(t, grads)}
+
+
+def _reference_net(X, y, params, reg, *, reg_factor=2.0, reg_biases=False):
+    """Vectorised numpy net: the speed reference, and (with switches) diagnostics."""
+    W1, b1, W2, b2 = params["W1"], params["b1"], params["W2"], params["b2"]
+    n = len(X)
+    pre = X @ W1 + b1
+    hid = np.maximum(pre, 0)
+    s = hid @ W2 + b2
+    s = s - s.max(axis=1, keepdims=True)
+    logp = s - np.log(np.exp(s).sum(axis=1, keepdims=True))
+    penalty = np.sum(W1**2) + np.sum(W2**2) + (np.sum(b1**2) + np.sum(b2**2) if reg_biases else 0)
+    loss = -logp[np.arange(n), y].mean() + reg * penalty
+    ds = np.exp(logp)
+    ds[np.arange(n), y] -= 1
+    ds /= n
+    dh = ds @ W2.T * (pre > 0)
+    grads = {
+        "W1": X.T @ dh + reg_factor * reg * W1,
+        "b1": dh.sum(0),
+        "W2": hid.T @ ds + reg_factor * reg * W2,
+        "b2": ds.sum(0),
+    }
+    if reg_biases:
+        grads["b1"] = grads["b1"] + reg_factor * reg * b1
+        grads["b2"] = grads["b2"] + reg_factor * reg * b2
+    return float(loss), grads
+
+
+NET_MISTAKES = [
+    (
+        "the penalty's gradient misses its factor 2: d/dW of reg·ΣW² is 2·reg·W.",
+        lambda X, y, p, reg: _reference_net(X, y, p, reg, reg_factor=1.0),
+    ),
+    (
+        "biases regularised: the penalty covers W1 and W2 only.",
+        lambda X, y, p, reg: _reference_net(X, y, p, reg, reg_biases=True),
+    ),
+]
+
+
+def grade_net(learner, rng, reg, sizes=(6, 4, 5, 3)):
+    X, y, params = _net_problem(rng, *sizes)
+    loss, grads = _torch_net(X, y, params, reg)
+    fn = learner.fn("two_layer_net")
+    kwargs = {"reg": reg} if reg else {}
+    call = fn.describe(X, y, params, **kwargs)
+    got_loss, got_grads = expect_tuple(fn(X, y, params, **kwargs), ("loss", "grads"), call)
+    if not isinstance(got_grads, dict) or set(got_grads) != set(params):
+        raise KataFailure(
+            f"wrong grads\n  called   {call}\n  expected a dict with keys "
+            f"W1, b1, W2, b2, got {got_grads!r:.80}"
+        )
+    got = {"loss": expect_float(got_loss, "loss", call)}
+    got.update(
+        {
+            f"grads['{k}']": expect_array(got_grads[k], f"grads['{k}']", params[k].shape, call)
+            for k in params
+        }
+    )
+    expected = {"loss": loss, **{f"grads['{k}']": g for k, g in grads.items()}}
+
+    def flat(result):
+        value, gs = result
+        return {"loss": value, **{f"grads['{k}']": g for k, g in gs.items()}}
+
+    known = [Mistake(says, lambda m=m: flat(m(X, y, params, reg))) for says, m in NET_MISTAKES]
+    assert_matches(
+        got,
+        expected,
+        call=call,
+        oracle="torch: F.cross_entropy + reg·ΣW², autograd",
+        mistakes=known,
+    )
+
+
+@check("05_backprop/two_layer_net", "loss and gradients match autograd, reg = 0")
+def net_no_reg(learner, rng):
+    grade_net(learner, rng, 0.0)
+
+
+@check("05_backprop/two_layer_net", "loss and gradients match autograd, reg = 0.3")
+def net_reg(learner, rng):
+    grade_net(learner, rng, 0.3)
+
+
+@check("05_backprop/two_layer_net", "speed: at most 25x a vectorised reference on N = 30000")
+def net_speed(learner, rng):
+    X, y, params = _net_problem(rng, 30000, 2, 3, 2)
+    fn = learner.fn("two_layer_net")
+    return assert_fast_enough(
+        lambda: fn(X, y, params, reg=0.1),
+        lambda: _reference_net(X, y, params, 0.1),
+        "two_layer_net on N = 30000",
+    )
+
+
+# ---------------------------------------------------------------- autograd
+
+# Each op works on the learner's Value and on torch tensors alike; the ones marked
+# with a number exercise the reflected operators (2 - v, 3 / v, ...).
+BINARY_OPS = [
+    ("a + b", lambda a, b: a + b),
+    ("a * b", lambda a, b: a * b),
+    ("a - b", lambda a, b: a - b),
+    ("a / (b*b + 1)", lambda a, b: a / (b * b + 1.0)),
+]
+UNARY_OPS = [
+    ("2 - a", lambda a: 2.0 - a),
+    ("3 / (a*a + 0.5)", lambda a: 3.0 / (a * a + 0.5)),
+    ("(a*a + 0.5) ** -1.5", lambda a: (a * a + 0.5) ** -1.5),
+    ("1.5 + a", lambda a: 1.5 + a),
+    ("0.5 * a", lambda a: 0.5 * a),
+    ("a - 0.7", lambda a: a - 0.7),
+    ("a / 2", lambda a: a / 2.0),
+    ("a ** 2", lambda a: a**2),
+    ("-a", lambda a: -a),
+    ("log(a*a + 0.5)", lambda a: (a * a + 0.5).log()),
+    ("exp(tanh(a))", lambda a: a.tanh().exp()),
+    ("tanh(a)", lambda a: a.tanh()),
+    ("relu(a)", lambda a: a.relu()),
+    ("sigmoid(a)", lambda a: a.sigmoid()),
+]
+
+
+def random_program(rng, leaves=3, steps=12):
+    """A random expression graph as a list of (description, op, operand indices)."""
+    program = []
+    for i in range(steps):
+        available = leaves + i
+        if rng.uniform() < 0.5:
+            label, op = BINARY_OPS[int(rng.integers(len(BINARY_OPS)))]
+            program.append((label, op, tuple(int(k) for k in rng.integers(0, available, 2))))
+        else:
+            label, op = UNARY_OPS[int(rng.integers(len(UNARY_OPS)))]
+            program.append((label, op, (int(rng.integers(0, available)),)))
+    return program
+
+
+def run_program(make_leaf, values, program, root_terms):
+    """Build the graph: nodes = leaves, then one node per program step; root = sum of terms."""
+    nodes = [make_leaf(v) for v in values]
+    for _, op, operands in program:
+        nodes.append(op(*(nodes[k] for k in operands)))
+    root = nodes[root_terms[0]]
+    for k in root_terms[1:]:
+        root = root + nodes[k]
+    return nodes, root
+
+
+def diagnose_autograd(Value) -> str:
+    """Probe the learner's engine on two tiny graphs that expose the classic mistakes."""
+    try:
+        x = Value(3.0)
+        (x + x).backward()
+        if abs(x.grad - 2.0) > 1e-9:
+            return (
+                "grad overwritten instead of accumulated: x + x must give x.grad = 2, got "
+                f"{x.grad:g}. A node used twice receives two contributions: use +=."
+            )
+        x = Value(0.5)
+        a = x * 2.0
+        b = a * 3.0
+        (a + b).backward()
+        if abs(x.grad - 8.0) > 1e-9:
+            return (
+                "backward not in reverse topological order: for a = 2x, b = 3a, "
+                f"root = a + b, x.grad must be 8, got {x.grad:g}. A node must pass its "
+                "gradient on only after every node that uses it has added its share: "
+                "sort the graph topologically, then call each _backward in reverse."
+            )
+    except Exception:  # noqa: BLE001 - a probe that cannot run gives no diagnosis
+        return ""
+    return ""
+
+
+def grade_autograd(learner, rng, values, program, root_terms, description):
+    Value = learner.fn("Value").target
+    what = f"your Value on the graph {description}"
+    with learner_code(what):
+        nodes, root = run_program(Value, values, program, root_terms)
+        root.backward()
+        got_data = [float(n.data) for n in nodes]
+        got_grads = [float(n.grad) for n in nodes]
+    leaves = [tensor(v).requires_grad_(True) for v in values]
+    t_nodes, t_root = run_program(lambda t: t, leaves, program, root_terms)
+    for t in t_nodes:
+        if t.requires_grad and not t.is_leaf:
+            t.retain_grad()
+    t_root.backward()
+    expected = {}
+    got = {}
+    for i, (t, data) in enumerate(zip(t_nodes, got_data)):
+        expected[f"node {i} value"] = float(t.detach())
+        got[f"node {i} value"] = data
+    for i, (t, grad) in enumerate(zip(t_nodes, got_grads)):
+        expected[f"node {i} grad"] = float(t.grad) if t.grad is not None else 0.0
+        got[f"node {i} grad"] = grad
+    steps = "; ".join(
+        f"n{len(values) + j} = {label} of n{list(ops)}" for j, (label, _, ops) in enumerate(program)
+    )
+    call = (
+        f"leaves n0..n{len(values) - 1} = {np.round(values, 3).tolist()}; {steps}; "
+        f"root = sum of n{list(root_terms)}; root.backward()"
+    )
+    try:
+        assert_matches(
+            got,
+            expected,
+            call=call,
+            oracle="the same graph in torch, float64",
+            rtol=1e-9,
+            atol=1e-12,
+        )
+    except KataFailure as failure:
+        hint = diagnose_autograd(Value)
+        raise KataFailure(f"{failure}\n  looks like: {hint}" if hint else str(failure)) from None
+    return nodes, root
+
+
+@check("05_backprop/autograd", "values and grads match torch on random graphs that reuse nodes")
+def autograd_random(learner, rng):
+    for _ in range(10):
+        program = random_program(rng)
+        n = 3 + len(program)
+        root_terms = tuple(int(k) for k in rng.integers(3, n, size=3))
+        grade_autograd(
+            learner, rng, rng.normal(size=3).tolist(), program, root_terms, "a random graph"
+        )
+
+
+@check("05_backprop/autograd", "x*x, and one node feeding three others")
+def autograd_reuse(learner, rng):
+    program = [
+        ("a * b", lambda a, b: a * b, (0, 0)),  # n2 = x * x
+        ("a + b", lambda a, b: a + b, (0, 1)),  # n3 = x + y
+        ("a * b", lambda a, b: a * b, (3, 3)),  # n4 = n3 * n3
+        ("tanh(a)", lambda a: a.tanh(), (3,)),  # n5 = tanh(n3)
+        ("0.5 * a", lambda a: 0.5 * a, (3,)),  # n6 = 0.5 * n3
+    ]
+    grade_autograd(
+        learner,
+        rng,
+        rng.normal(size=2).tolist(),
+        program,
+        (2, 4, 5, 6),
+        "x*x + (x+y)² + tanh(x+y) + 0.5·(x+y)",
+    )
+
+
+@check("05_backprop/autograd", "numbers on either side: 2 - v, 3 / v, v ** -1.5, 1 + v, v / 4")
+def autograd_numbers(learner, rng):
+    program = [
+        ("2 - a", lambda a: 2.0 - a, (0,)),
+        ("3 / a", lambda a: 3.0 / a, (0,)),
+        ("a ** -1.5", lambda a: a**-1.5, (0,)),
+        ("1 + a", lambda a: 1.0 + a, (0,)),
+        ("a / 4", lambda a: a / 4.0, (0,)),
+        ("2 * a", lambda a: 2.0 * a, (0,)),
+        ("a - 1", lambda a: a - 1.0, (0,)),
+    ]
+    grade_autograd(
+        learner,
+        rng,
+        [float(rng.uniform(0.5, 2.0))],
+        program,
+        (1, 2, 3, 4, 5, 6, 7),
+        "2 - v, 3 / v, v ** -1.5, 1 + v, v / 4, 2 * v, v - 1",
+    )
+
+
+@check("05_backprop/autograd", "a second backward() gives the same grads (see the docstring)")
+def autograd_twice(learner, rng):
+    program = random_program(rng, steps=8)
+    nodes, root = grade_autograd(
+        learner, rng, rng.normal(size=3).tolist(), program, (10, 9, 3), "a random graph"
+    )
+    first = [n.grad for n in nodes]
+    with learner_code("a second root.backward()"):
+        root.backward()
+        second = [n.grad for n in nodes]
+    if not np.allclose(first, second, rtol=1e-12, atol=0):
+        i = int(np.argmax(~np.isclose(first, second, rtol=1e-12, atol=0)))
+        raise KataFailure(
+            "a second backward() changed the gradients\n"
+            f"  node {i}: grad {first[i]:.6g} after the first call, {second[i]:.6g} after the "
+            "second\n  looks like: grads not reset: backward() sets every .grad in the graph "
+            "to 0 before propagating (the docstring's contract)."
+        )

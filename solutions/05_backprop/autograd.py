@@ -1,0 +1,180 @@
+"""A scalar autograd engine (Q17): the computation graph, and backprop over it.
+
+Every operation on Values returns a new Value that remembers its inputs (the graph)
+and how to pass a gradient back to them (the local derivative). backward() visits
+the graph in reverse topological order, so a node sends its gradient on only after
+every node that uses it has added its share. Where a node feeds several others,
+their contributions add up (+=): the multivariate chain rule.
+
+    x = Value(2.0); y = Value(-3.0)
+    z = (x * y + x).tanh()
+    z.backward()          # x.grad == dz/dx, y.grad == dz/dy
+
+Semantics of backward(): it computes d(self)/d(node) for every node of the graph
+from scratch, so it first sets every .grad in the graph to 0. Calling it twice
+gives the same gradients. (PyTorch differs: a leaf's .grad accumulates across
+backward calls, which is why training loops call optimizer.zero_grad().)
+"""
+
+import math
+
+
+class Value:
+    """One scalar in a computation graph: .data is its value, .grad is d(root)/d(this)."""
+
+    def __init__(self, data, _children=(), _op=""):
+        ### BEGIN SOLUTION
+        self.data = float(data)
+        self.grad = 0.0
+        self._backward = lambda: None
+        self._prev = tuple(_children)
+        self._op = _op
+        ### END SOLUTION
+
+    def __add__(self, other):
+        """self + other, other a Value or a number."""
+        ### BEGIN SOLUTION
+        other = other if isinstance(other, Value) else Value(other)
+        out = Value(self.data + other.data, (self, other), "+")
+
+        def _backward():
+            self.grad += out.grad
+            other.grad += out.grad
+
+        out._backward = _backward
+        return out
+        ### END SOLUTION
+
+    def __mul__(self, other):
+        """self * other, other a Value or a number."""
+        ### BEGIN SOLUTION
+        other = other if isinstance(other, Value) else Value(other)
+        out = Value(self.data * other.data, (self, other), "*")
+
+        def _backward():
+            self.grad += other.data * out.grad
+            other.grad += self.data * out.grad
+
+        out._backward = _backward
+        return out
+        ### END SOLUTION
+
+    def __pow__(self, exponent):
+        """self ** exponent, for a number exponent (int or float)."""
+        ### BEGIN SOLUTION
+        assert isinstance(exponent, (int, float)), "only number exponents"
+        out = Value(self.data**exponent, (self,), f"**{exponent}")
+
+        def _backward():
+            self.grad += exponent * self.data ** (exponent - 1) * out.grad
+
+        out._backward = _backward
+        return out
+        ### END SOLUTION
+
+    def exp(self):
+        """e ** self."""
+        ### BEGIN SOLUTION
+        out = Value(math.exp(self.data), (self,), "exp")
+
+        def _backward():
+            self.grad += out.data * out.grad
+
+        out._backward = _backward
+        return out
+        ### END SOLUTION
+
+    def log(self):
+        """The natural logarithm of self (self > 0)."""
+        ### BEGIN SOLUTION
+        out = Value(math.log(self.data), (self,), "log")
+
+        def _backward():
+            self.grad += out.grad / self.data
+
+        out._backward = _backward
+        return out
+        ### END SOLUTION
+
+    def tanh(self):
+        """tanh(self)."""
+        ### BEGIN SOLUTION
+        out = Value(math.tanh(self.data), (self,), "tanh")
+
+        def _backward():
+            self.grad += (1.0 - out.data**2) * out.grad
+
+        out._backward = _backward
+        return out
+        ### END SOLUTION
+
+    def relu(self):
+        """max(self, 0); its derivative at 0 is 0, as in PyTorch."""
+        ### BEGIN SOLUTION
+        out = Value(max(self.data, 0.0), (self,), "relu")
+
+        def _backward():
+            self.grad += (self.data > 0) * out.grad
+
+        out._backward = _backward
+        return out
+        ### END SOLUTION
+
+    def sigmoid(self):
+        """1 / (1 + e ** −self)."""
+        ### BEGIN SOLUTION
+        z = self.data
+        s = 1.0 / (1.0 + math.exp(-z)) if z >= 0 else math.exp(z) / (1.0 + math.exp(z))
+        out = Value(s, (self,), "sigmoid")
+
+        def _backward():
+            self.grad += s * (1.0 - s) * out.grad
+
+        out._backward = _backward
+        return out
+        ### END SOLUTION
+
+    def backward(self):
+        """Fill .grad of every node of the graph with d(self)/d(node) (see the module docstring)."""
+        ### BEGIN SOLUTION
+        order, seen = [], set()
+
+        def visit(node):
+            if id(node) not in seen:
+                seen.add(id(node))
+                for child in node._prev:
+                    visit(child)
+                order.append(node)
+
+        visit(self)
+        for node in order:
+            node.grad = 0.0
+        self.grad = 1.0
+        for node in reversed(order):
+            node._backward()
+        ### END SOLUTION
+
+    # The reflected and derived operators, written with the ones above.
+    def __neg__(self):
+        return self * -1
+
+    def __radd__(self, other):
+        return self + other
+
+    def __sub__(self, other):
+        return self + (-other)
+
+    def __rsub__(self, other):
+        return (-self) + other
+
+    def __rmul__(self, other):
+        return self * other
+
+    def __truediv__(self, other):
+        return self * other**-1
+
+    def __rtruediv__(self, other):
+        return Value(other) * self**-1
+
+    def __repr__(self):
+        return f"Value(data={self.data}, grad={self.grad})"

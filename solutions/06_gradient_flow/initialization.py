@@ -1,0 +1,46 @@
+"""Xavier (Glorot) and He (Kaiming) initialisation (Q37, Q38).
+
+Weights are (fan_in, fan_out) here: a layer computes x @ W. The goal is to keep
+the variance of activations (forward) and of gradients (backward) roughly
+constant from layer to layer:
+
+    Xavier: Var(W) = gain² · 2 / (fan_in + fan_out)   (tanh, sigmoid, linear)
+    He:     Var(W) = 2 / fan_in                        (ReLU, which zeroes half its inputs)
+
+Same distributions as torch.nn.init.xavier_uniform_, xavier_normal_ and
+kaiming_normal_ (mode="fan_in", nonlinearity="relu"). Draw from `rng` only.
+"""
+
+import numpy as np
+
+
+def xavier_uniform(fan_in, fan_out, rng, gain=1.0):
+    """U(−a, a) with a = gain · sqrt(6 / (fan_in + fan_out)) (so Var = a²/3).
+
+    Args:
+        fan_in, fan_out: the layer's input and output widths.
+        rng: a numpy.random.Generator, the only source of randomness.
+        gain: scale for the activation (torch.nn.init.calculate_gain: 5/3 for tanh).
+
+    Returns:
+        float64 array (fan_in, fan_out).
+    """
+    ### BEGIN SOLUTION
+    bound = gain * np.sqrt(6.0 / (fan_in + fan_out))
+    return rng.uniform(-bound, bound, size=(fan_in, fan_out))
+    ### END SOLUTION
+
+
+def xavier_normal(fan_in, fan_out, rng, gain=1.0):
+    """N(0, std²) with std = gain · sqrt(2 / (fan_in + fan_out)). Returns (fan_in, fan_out)."""
+    ### BEGIN SOLUTION
+    std = gain * np.sqrt(2.0 / (fan_in + fan_out))
+    return rng.normal(0.0, std, size=(fan_in, fan_out))
+    ### END SOLUTION
+
+
+def he_normal(fan_in, fan_out, rng):
+    """N(0, std²) with std = sqrt(2 / fan_in). Returns (fan_in, fan_out)."""
+    ### BEGIN SOLUTION
+    return rng.normal(0.0, np.sqrt(2.0 / fan_in), size=(fan_in, fan_out))
+    ### END SOLUTION

@@ -1,0 +1,32 @@
+"""A residual block, forward and backward (Q35).
+
+    out = x + F(x),   F(x) = relu(x @ W1 + b1) @ W2 + b2
+
+so ∂out/∂x = I + ∂F/∂x: the identity path carries the gradient back even where
+∂F/∂x is small. x is (N, D), W1 (D, H), b1 (H,), W2 (H, D), b2 (D,).
+"""
+
+import numpy as np
+
+
+def residual_forward(x, W1, b1, W2, b2):
+    """Returns (out, cache): out (N, D); cache is yours, passed back to residual_backward."""
+    ### BEGIN SOLUTION
+    pre = x @ W1 + b1
+    hidden = np.maximum(pre, 0.0)
+    return x + hidden @ W2 + b2, (x, W1, W2, pre, hidden)
+    ### END SOLUTION
+
+
+def residual_backward(dout, cache):
+    """Returns (dx, dW1, db1, dW2, db2), shaped like x, W1, b1, W2, b2."""
+    ### BEGIN SOLUTION
+    x, W1, W2, pre, hidden = cache
+    dW2 = hidden.T @ dout
+    db2 = dout.sum(axis=0)
+    dpre = (dout @ W2.T) * (pre > 0)
+    dW1 = x.T @ dpre
+    db1 = dpre.sum(axis=0)
+    dx = dout + dpre @ W1.T  # the identity path, plus the path through F
+    return dx, dW1, db1, dW2, db2
+    ### END SOLUTION
