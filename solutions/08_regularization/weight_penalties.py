@@ -1,0 +1,49 @@
+"""L2 and L1 weight penalties and the proximal L1 step (Q45, Q46, Q47).
+
+weights (and grads) are lists of arrays, one per weight matrix; biases are usually
+left out of penalties. L2 pulls each weight toward 0 in proportion to its size;
+L1 pulls with a constant force, and its proximal step sets small weights to exactly 0.
+"""
+
+import numpy as np
+
+
+def l2_penalty(weights, lam):
+    """penalty = lam · Σ w² over every array; grads = its gradient for each array.
+
+    Returns:
+        (penalty, grads): a float, and a list of arrays shaped like weights.
+    """
+    ### BEGIN SOLUTION
+    penalty = lam * sum(float(np.sum(w**2)) for w in weights)
+    return penalty, [2.0 * lam * w for w in weights]
+    ### END SOLUTION
+
+
+def l1_penalty(weights, lam):
+    """penalty = lam · Σ |w|; grads = lam · sign(w), 0 where w is exactly 0 (the subgradient
+    PyTorch's abs uses).
+
+    Returns:
+        (penalty, grads): a float, and a list of arrays shaped like weights.
+    """
+    ### BEGIN SOLUTION
+    penalty = lam * sum(float(np.sum(np.abs(w))) for w in weights)
+    return penalty, [lam * np.sign(w) for w in weights]
+    ### END SOLUTION
+
+
+def l1_proximal_step(w, lr, lam):
+    """The proximal step of lr · lam · Σ|w| (soft thresholding):
+    w ← sign(w) · max(|w| − lr · lam, 0). Weights within lr · lam of 0 become exactly 0.
+
+    Args:
+        w: float64 array of any shape.
+        lr: the learning rate of the step; lam: the L1 strength.
+
+    Returns:
+        A new array shaped like w.
+    """
+    ### BEGIN SOLUTION
+    return np.sign(w) * np.maximum(np.abs(w) - lr * lam, 0.0)
+    ### END SOLUTION
