@@ -14,6 +14,7 @@ import importlib.util
 import inspect
 import itertools
 import sys
+import traceback
 from pathlib import Path
 from types import ModuleType
 
@@ -27,11 +28,24 @@ class KataFailure(AssertionError):
 
 
 class NotStarted(Exception):
-    """The learner's function still raises NotImplementedError (an untouched stub)."""
+    """The learner's function still raises NotImplementedError (an untouched stub).
 
-    def __init__(self, function: str):
+    path: the file whose function raised, when known (another kata's file, for a kata
+    that builds on earlier ones).
+    """
+
+    def __init__(self, function: str, path: Path | None = None):
         super().__init__(function)
         self.function = function
+        self.path = path
+
+
+def _not_started(error: NotImplementedError, fallback: str) -> NotStarted:
+    """Name the function whose stub raised, from the innermost frame of the traceback."""
+    frames = traceback.extract_tb(error.__traceback__)
+    if not frames:
+        return NotStarted(fallback)
+    return NotStarted(frames[-1].name, Path(frames[-1].filename))
 
 
 class LearnerRaised(Exception):
@@ -95,8 +109,8 @@ def learner_code(what: str):
     class) with the same reporting: NotStarted for a stub, LearnerRaised otherwise."""
     try:
         yield
-    except NotImplementedError:
-        raise NotStarted(what) from None
+    except NotImplementedError as error:
+        raise _not_started(error, what) from None
     except (KataFailure, NotStarted, LearnerRaised):
         raise
     except Exception as error:
@@ -119,8 +133,8 @@ class LearnerFunction:
         before = {k: copy.deepcopy(v) for k, v in bound.items()}
         try:
             result = self.target(*args, **kwargs)
-        except NotImplementedError:
-            raise NotStarted(self.name) from None
+        except NotImplementedError as error:
+            raise _not_started(error, self.name) from None
         except Exception as error:
             raise LearnerRaised(describe_call(self.name, bound), error) from error
         for arg_name, original in before.items():

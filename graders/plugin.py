@@ -125,7 +125,7 @@ class KataFile(pytest.File):
         method = "signal" if hasattr(signal, "SIGALRM") else "thread"
         for check in checks_for(self.kata.key):
             item = KataItem.from_parent(self, name=check.name, check=check)
-            item.add_marker(pytest.mark.timeout(timeout, method=method))
+            item.add_marker(pytest.mark.timeout(max(timeout, check.timeout or 0), method=method))
             yield item
 
     def learner(self) -> Learner:
@@ -198,6 +198,11 @@ def is_timeout(excinfo) -> bool:
 
 
 def not_started_message(item: KataItem, error: NotStarted) -> str:
+    if error.path is not None and error.path.resolve() != item.path.resolve():
+        return (
+            f"not started: {error.function} in {_relative(error.path)} still raises "
+            f"NotImplementedError; {item.path.name} builds on it: finish it first"
+        )
     return (
         f"not started: {error.function} still raises NotImplementedError "
         f"(edit {item.relative_path()})"
@@ -218,7 +223,7 @@ def explain_failure(item: KataItem, excinfo) -> str:
             f"  called   {error.call}\n" + learner_traceback(error.error, item.path)
         )
     # a timeout: stop the other checks of this kata, and show where the code was stuck
-    timeout = item.config.getoption("kata_timeout")
+    timeout = max(item.config.getoption("kata_timeout"), item.check.timeout or 0)
     item.parent.stopped = f"an earlier check ran past {timeout:g} s"
     where = [e for e in excinfo.traceback if Path(e.path) == item.path]
     at = ""
@@ -323,7 +328,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     width = max(len(kata.id) for kata, _, _ in results.katas.values())
     topic = None
     order = {kata.key: i for i, kata in enumerate(all_katas())}
-    for key, (kata, path, checks) in sorted(results.katas.items(), key=lambda kv: order[kv[0]]):
+    for key, (kata, _path, checks) in sorted(results.katas.items(), key=lambda kv: order[kv[0]]):
         if not checks:
             continue
         if kata.topic != topic:
@@ -335,7 +340,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
         if status == "passed":
             detail = f"{passed}/{len(checks)} checks"
         elif status == "not started":
-            detail = f"not started: edit {_relative(path)}"
+            detail = checks[0].reason
         else:
             first = next(c for c in checks if c.status != "passed")
             detail = f"{passed}/{len(checks)} checks · {first.name}: {first.reason}"

@@ -71,5 +71,5 @@ def progress_table(topics: tuple[Topic, ...], statuses: dict[str, str]) -> str:
         lines.append(f"next: {path}  ({next_kata.title})")
         lines.append(f"      grade it with: pytest {path}")
     elif available_total:
-        lines.append("every available kata passes. More topics are coming.")
+        lines.append("every kata passes: the whole course is done.")
     return "\n".join(lines)

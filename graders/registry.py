@@ -15,12 +15,13 @@ class Check:
     kata_key: str  # "03_optimizers/adam"
     name: str  # "matches torch.optim.Adam over 5 steps": the test id a learner reads
     run: Callable  # run(learner, rng) -> optional note shown once the kata passes
+    timeout: float | None = None  # seconds, for checks that train (default: --kata-timeout)
 
 
 _CHECKS: dict[str, list[Check]] = {}
 
 
-def check(kata_key: str, name: str):
+def check(kata_key: str, name: str, timeout: float | None = None):
     """Decorator: register `run(learner, rng)` as one graded check of a kata."""
 
     def register(run):
@@ -29,9 +30,9 @@ def check(kata_key: str, name: str):
             if existing.name == name:
                 if existing.run.__qualname__ != run.__qualname__:
                     raise ValueError(f"two checks of {kata_key} are named {name!r}")
-                checks[i] = Check(kata_key, name, run)  # the module was imported again
+                checks[i] = Check(kata_key, name, run, timeout)  # the module was imported again
                 return run
-        checks.append(Check(kata_key, name, run))
+        checks.append(Check(kata_key, name, run, timeout))
         return run
 
     return register

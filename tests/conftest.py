@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,7 @@ from graders.registry import checks_for, load_topic_graders
 # here, and the rest by grading all solutions once (warm_grading_imports below).
 
 pytest_plugins = ["pytester"]
+SIBLING = re.compile(r'sibling\(__file__, "([^"]+)", "([^"]+)"\)')
 
 
 def available_katas():
@@ -106,6 +108,13 @@ def kata_tree(tmp_path):
         path = tmp_path / tree / topic / f"{kata}.py"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(source, encoding="utf-8")
+        # katas built on earlier ones (sibling(__file__, topic, kata)) get the reference
+        # version of each file they use, unless the tree already has one
+        for dep_topic, dep_kata in SIBLING.findall(source):
+            dependency = tmp_path / tree / dep_topic / f"{dep_kata}.py"
+            if not dependency.exists():
+                dependency.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy(REPO_ROOT / "solutions" / dep_topic / f"{dep_kata}.py", dependency)
         return path
 
     return make

@@ -26,7 +26,8 @@ def test_generated_stubs_are_not_started(grade, kata_tree, topic):
     assert graded.statuses == {k.key: "not started" for k in KATAS if k.topic == topic}
     assert graded.exit_code == 1, "an untouched stub must fail the run"
     assert "Traceback" not in graded.output and "NotImplementedError()" not in graded.output
-    assert graded.output.count("not started: edit") == len(graded.statuses)
+    assert graded.output.count("  TODO  ") == len(graded.statuses)
+    assert "still raises NotImplementedError" in graded.output
 
 
 def test_a_solved_topic_passes_while_a_stub_fails(grade, kata_tree):

@@ -1,0 +1,36 @@
+"""Two pieces of a variational autoencoder (Q50).
+
+The encoder outputs, per sample, a mean mu and a log-variance logvar of a
+diagonal Gaussian q(z|x). Sampling z = mu + sigma · eps with eps ~ N(0, I)
+given from outside (the reparameterisation trick) keeps z differentiable in mu
+and logvar; the KL term pulls q(z|x) toward the prior N(0, I).
+"""
+
+import numpy as np
+
+
+def reparameterize(mu, logvar, eps):
+    """z = mu + exp(0.5 · logvar) · eps.
+
+    Args:
+        mu, logvar, eps: float64 arrays (N, L); eps holds standard normal draws.
+
+    Returns:
+        z, float64 array (N, L).
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError()
+
+
+def gaussian_kl(mu, logvar):
+    """KL(N(mu, exp(logvar)) ‖ N(0, 1)) per sample, summed over the L dimensions:
+    0.5 · Σ (mu² + exp(logvar) − logvar − 1).
+
+    Args:
+        mu, logvar: float64 arrays (N, L).
+
+    Returns:
+        float64 array (N,), each >= 0.
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError()

@@ -1,0 +1,335 @@
+"""Graders of 09_training: mini-batches, gradient noise, the learning-rate schedule and a
+full training loop on a spiral data set the grader generates."""
+
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+import torch
+
+from graders.checks import check_outputs, expect_float
+from graders.learner import KataFailure
+from graders.reference import tensor
+from graders.registry import check
+
+# ---------------------------------------------------------------- batching
+
+
+def collect_batches(learner, X, y, batch_size, seed=None, shuffle=True):
+    fn = learner.fn("minibatches")
+    kwargs = {"shuffle": False} if not shuffle else {}
+    rng = None if seed is None else np.random.default_rng(seed)
+    call = fn.describe(X, y, batch_size, rng, **kwargs)
+    batches = list(fn(X, y, batch_size, rng, **kwargs))
+    for i, pair in enumerate(batches):
+        if not isinstance(pair, tuple) or len(pair) != 2:
+            raise KataFailure(f"wrong batch\n  called   {call}\n  batch {i} is not a pair (Xb, yb)")
+    return batches, call
+
+
+def check_one_pass(learner, X, y, batch_size, seed):
+    batches, call = collect_batches(learner, X, y, batch_size, seed)
+    n = len(X)
+    sizes = [len(yb) for _, yb in batches]
+    want_sizes = [batch_size] * (n // batch_size) + ([n % batch_size] if n % batch_size else [])
+    if sizes != want_sizes:
+        looks = ""
+        if sizes == [batch_size] * (n // batch_size):
+            looks = "\n  looks like: last partial batch dropped: yield the short remainder too."
+        raise KataFailure(
+            f"wrong batch sizes\n  called   {call}\n  got      {sizes}\n"
+            f"  expected {want_sizes} (every example once; the last batch may be "
+            f"short){looks}"
+        )
+    Xs = np.concatenate([xb for xb, _ in batches])
+    ys = np.concatenate([yb for _, yb in batches])
+    ids = ys  # y holds each example's index, so the order and coverage can be read off
+    if sorted(ids.tolist()) != list(range(n)):
+        repeated = len(ids) - len(set(ids.tolist()))
+        raise KataFailure(
+            f"wrong pass\n  called   {call}\n  {repeated} examples appear twice and others "
+            "never: every example exactly once per pass.\n  looks like: sampling with "
+            "replacement: shuffle once with rng.permutation(N), then slice."
+        )
+    if not np.array_equal(Xs, X[ids]):
+        raise KataFailure(
+            f"X and y out of step\n  called   {call}\n  each Xb row must belong "
+            "with its yb entry: index X and y with the same indices."
+        )
+    return ids
+
+
+def indexed_data(rng, n, trailing=(3,)):
+    return rng.normal(size=(n, *trailing)), np.arange(n)
+
+
+@check("09_training/batching", "every example once per pass, last batch short, any trailing shape")
+def batching_pass(learner, rng):
+    for n, batch_size, trailing in ((23, 5, (3,)), (20, 4, (2, 3)), (7, 3, ())):
+        X, y = indexed_data(rng, n, trailing)
+        check_one_pass(learner, X, y, batch_size, int(rng.integers(1 << 30)))
+
+
+@check("09_training/batching", "batch_size >= N (batch GD) and = 1 (SGD)")
+def batching_edges(learner, rng):
+    X, y = indexed_data(rng, 9)
+    check_one_pass(learner, X, y, 9, 1)
+    check_one_pass(learner, X, y, 50, 2)
+    check_one_pass(learner, X, y, 1, 3)
+
+
+@check("09_training/batching", "shuffle=False keeps the order; same seed, same order")
+def batching_order(learner, rng):
+    X, y = indexed_data(rng, 17)
+    batches, call = collect_batches(learner, X, y, 4, shuffle=False)
+    if not np.array_equal(np.concatenate([yb for _, yb in batches]), y):
+        raise KataFailure(
+            f"order changed\n  called   {call}\n  shuffle=False keeps the original order."
+        )
+    first = check_one_pass(learner, X, y, 4, 5)
+    again = check_one_pass(learner, X, y, 4, 5)
+    other = check_one_pass(learner, X, y, 4, 6)
+    if not np.array_equal(first, again):
+        raise KataFailure(
+            "not reproducible: the same seed gave two different orders. Shuffle "
+            "with the rng you are given, not np.random's globals."
+        )
+    if np.array_equal(first, other) or np.array_equal(first, y):
+        raise KataFailure(
+            "not shuffled by rng: seeds 5 and 6 (or no shuffle) gave the same "
+            "order. Use rng.permutation(N)."
+        )
+
+
+# ---------------------------------------------------------------- gradient noise
+
+
+def torch_noise(grads, b):
+    g = tensor(grads)
+    n = g.shape[0]
+    spread = ((g - g.mean(0)) ** 2).sum(1).mean()
+    return float((n - b) / (b * (n - 1)) * spread)
+
+
+def simulate_noise(grads, b, rng, draws=20000):
+    """Monte Carlo E‖g_B − g‖² with batches drawn without replacement, and its standard error."""
+    n = len(grads)
+    full = grads.mean(0)
+    keys = rng.random((draws, n))
+    batches = np.argsort(keys, axis=1)[:, :b]  # uniform b-subsets
+    errors = ((grads[batches].mean(1) - full) ** 2).sum(1)
+    return float(errors.mean()), float(errors.std() / math.sqrt(draws))
+
+
+NOISE_MISTAKES = [
+    (
+        "sampling with replacement (no finite-population correction): without replacement the "
+        "error carries (N − b)/(N − 1), which is 0 at b = N.",
+        lambda G, b: float(np.mean(((G - G.mean(0)) ** 2).sum(1)) / b),
+    ),
+    (
+        "the correction (N − b)/N instead of (N − b)/(N − 1).",
+        lambda G, b: float((len(G) - b) / (b * len(G)) * np.mean(((G - G.mean(0)) ** 2).sum(1))),
+    ),
+]
+
+
+@check("09_training/gradient_noise", "matches the exact formula, batch sizes near N included")
+def noise_formula(learner, rng):
+    n, p = 20, 6
+    grads = rng.normal(size=(n, p)) + rng.normal(size=p)
+    for b in (1, 4, 18, 20):
+        check_outputs(
+            learner,
+            "minibatch_gradient_variance",
+            (grads, b),
+            {"variance": torch_noise(grads, b)},
+            oracle="(N − b)/(b·(N − 1)) · mean ‖g_i − g‖², in torch",
+            mistakes=NOISE_MISTAKES,
+        )
+
+
+@check("09_training/gradient_noise", "agrees with a simulation of 20000 random batches")
+def noise_simulation(learner, rng):
+    grads = rng.normal(size=(12, 4)) * rng.uniform(0.5, 2, size=4)
+    fn = learner.fn("minibatch_gradient_variance")
+    for b in (3, 10):
+        call = fn.describe(grads, b)
+        got = expect_float(fn(grads, b), "variance", call)
+        mean, se = simulate_noise(grads, b, rng)
+        # 5.5 standard errors: a correct formula fails this with probability below 1e-6
+        if abs(got - mean) > 5.5 * se:
+            raise KataFailure(
+                f"disagrees with simulation\n  called   {call}\n  got      {got:.6g}\n"
+                f"  simulated {mean:.6g} ± {se:.2g} (20000 batches drawn without "
+                "replacement; bound 5.5 standard errors)"
+            )
+    return "the formula matched 20000 simulated batches at b = 3 and b = 10 of N = 12."
+
+
+# ---------------------------------------------------------------- lr schedule
+
+
+def reference_lr(step, total, warmup, base, floor):
+    if step < warmup:
+        return base * step / warmup
+    if step > total:
+        return floor
+    return floor + (base - floor) * 0.5 * (
+        1 + math.cos(math.pi * (step - warmup) / (total - warmup))
+    )
+
+
+@check("09_training/lr_schedule", "pinned points: step 0, warmup_steps, the middle, total_steps")
+def lr_points(learner, rng):
+    fn = learner.fn("warmup_cosine_lr")
+    base, floor = float(rng.uniform(0.1, 1.0)), float(rng.uniform(0.0, 0.05))
+    total, warmup = 100, 10
+    points = {
+        "step 0": 0,
+        "step warmup_steps": warmup,
+        "the middle of the decay": 55,
+        "step total_steps": total,
+        "after total_steps": total + 7,
+        "step 3 of warm-up": 3,
+    }
+    for label, step in points.items():
+        call = fn.describe(step, total, warmup, base, min_lr=floor)
+        got = expect_float(fn(step, total, warmup, base, min_lr=floor), "lr", call)
+        want = reference_lr(step, total, warmup, base, floor)
+        if not math.isclose(got, want, rel_tol=1e-9, abs_tol=1e-12):
+            raise KataFailure(
+                f"wrong lr at {label}\n  called   {call}\n  got      {got:.10g}\n"
+                f"  expected {want:.10g}  (the formula in the docstring)"
+            )
+
+
+@check("09_training/lr_schedule", "every step (so: rises during warm-up, then falls); no warm-up")
+def lr_curve(learner, rng):
+    fn = learner.fn("warmup_cosine_lr")
+    for total, warmup in ((50, 8), (30, 0)):
+        values = [
+            expect_float(fn(s, total, warmup, 0.5, min_lr=0.01), "lr", "warmup_cosine_lr")
+            for s in range(total + 3)
+        ]
+        want = [reference_lr(s, total, warmup, 0.5, 0.01) for s in range(total + 3)]
+        bad = [
+            s
+            for s, (g, w) in enumerate(zip(values, want))
+            if not math.isclose(g, w, rel_tol=1e-9, abs_tol=1e-12)
+        ]
+        if bad:
+            s = bad[0]
+            raise KataFailure(
+                f"wrong lr at step {s}\n  called   warmup_cosine_lr({s}, {total}, "
+                f"{warmup}, 0.5, min_lr=0.01)\n  got      {values[s]:.10g}\n"
+                f"  expected {want[s]:.10g}"
+            )
+
+
+# ---------------------------------------------------------------- train loop
+
+
+def spiral(rng, per_class=300, classes=3, noise=0.1):
+    """CS231n's spiral: `classes` interleaved arms in 2-D, not linearly separable."""
+    X, y = [], []
+    for c in range(classes):
+        r = np.linspace(0.0, 1.0, per_class)
+        t = np.linspace(c * 4, (c + 1) * 4, per_class) + rng.normal(scale=noise, size=per_class)
+        X.append(np.column_stack([r * np.sin(t), r * np.cos(t)]))
+        y.append(np.full(per_class, c))
+    X, y = np.concatenate(X), np.concatenate(y)
+    order = rng.permutation(len(X))
+    return X[order], y[order]
+
+
+def accuracy(params, X, y):
+    with torch.no_grad():
+        h = torch.relu(tensor(X) @ tensor(params["W1"]) + tensor(params["b1"]))
+        scores = h @ tensor(params["W2"]) + tensor(params["b2"])
+    return float((scores.argmax(1).numpy() == y).mean())
+
+
+TRAINING = {"hidden_dim": 200, "epochs": 500, "lr": 0.1, "batch_size": 16}
+
+
+def train(learner, X, y, seed, **overrides):
+    fn = learner.fn("train_classifier")
+    settings = {**TRAINING, **overrides}
+    call = fn.describe(
+        X,
+        y,
+        settings["hidden_dim"],
+        settings["epochs"],
+        settings["lr"],
+        settings["batch_size"],
+        np.random.default_rng(seed),
+    )
+    result = fn(
+        X,
+        y,
+        settings["hidden_dim"],
+        settings["epochs"],
+        settings["lr"],
+        settings["batch_size"],
+        np.random.default_rng(seed),
+    )
+    if not isinstance(result, tuple) or len(result) != 2 or not isinstance(result[0], dict):
+        raise KataFailure(f"wrong return type\n  called   {call}\n  expected (params, history)")
+    params, history = result
+    if set(params) != {"W1", "b1", "W2", "b2"}:
+        raise KataFailure(f"wrong params\n  called   {call}\n  expected keys W1, b1, W2, b2")
+    if len(history) != settings["epochs"]:
+        raise KataFailure(
+            f"wrong history\n  called   {call}\n  expected one mean loss per "
+            f"epoch ({settings['epochs']}), got {len(history)}"
+        )
+    return params, [float(h) for h in history], call
+
+
+@check(
+    "09_training/train_loop", "spiral: held-out accuracy >= 0.9, loss falls, under 20 s", timeout=60
+)
+def train_spiral(learner, rng):
+    X, y = spiral(rng)
+    split = int(0.75 * len(X))
+    start = time.perf_counter()
+    params, history, call = train(learner, X[:split], y[:split], int(rng.integers(1 << 30)))
+    seconds = time.perf_counter() - start
+    held_out = accuracy(params, X[split:], y[split:])
+    first, last = np.mean(history[:10]), np.mean(history[-10:])
+    problems = []
+    if held_out < 0.9:
+        problems.append(f"held-out accuracy {held_out:.3f}, expected at least 0.9")
+    if not last < 0.5 * first:
+        problems.append(
+            f"mean loss of the last 10 epochs {last:.3f} is not below half the "
+            f"first 10's ({first:.3f})"
+        )
+    if seconds > 20:
+        problems.append(f"took {seconds:.1f} s, limit 20 s (a Python loop over samples?)")
+    if problems:
+        raise KataFailure(f"training fell short\n  called   {call}\n  " + "\n  ".join(problems))
+    return (
+        f"held-out accuracy {held_out:.3f} on the spiral after {TRAINING['epochs']} epochs "
+        f"in {seconds:.1f} s; loss {history[0]:.3f} → {history[-1]:.3f}."
+    )
+
+
+@check("09_training/train_loop", "same seed, same result; other seed, other result", timeout=30)
+def train_reproducible(learner, rng):
+    X, y = spiral(rng, per_class=60)
+    runs = [train(learner, X, y, seed, epochs=3) for seed in (21, 21, 22)]
+    (p1, h1, call), (p2, h2, _), (p3, _, _) = runs
+    if not all(np.array_equal(p1[k], p2[k]) for k in p1) or h1 != h2:
+        raise KataFailure(
+            f"not reproducible\n  called   {call} twice\n  the same seed gave "
+            "different parameters: draw initial weights and shuffles from rng only."
+        )
+    if all(np.array_equal(p1[k], p3[k]) for k in p1):
+        raise KataFailure(
+            f"seed ignored\n  called   {call} and with seed 22\n  different "
+            "seeds gave the same parameters: initialise with rng."
+        )
