@@ -1,6 +1,10 @@
-"""How long grading a topic takes, next to the floor: importing numpy, torch and pytest.
+"""How long grading takes, next to the floor: importing numpy, torch and pytest.
 
     python benchmarks/grading_time.py [topic] [--runs N]
+
+Cold: separate processes for `pytest solutions/<topic>`, `pytest exercises/<topic>`
+and `kata check <topic>`. Warm: one process re-grading one kata file after each
+"save", as `kata watch` does (torch and the graders imported once).
 
 Prints the median wall time of each command over N runs (alternating, same
 machine, same moment) and the ratio to the import floor. Target: grading

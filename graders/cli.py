@@ -1,30 +1,95 @@
-"""`kata`: the learner's command line (a first version: progress and build).
+"""`kata`: the learner's command line.
 
-kata                 grade every kata under exercises/ and show progress by topic
-kata build           regenerate exercises/ stubs from solutions/ (never overwrites your work)
-kata build --check   exit 1 if exercises/ is out of date with solutions/
+    kata                      progress by topic, and the next kata to do (same as `kata status`)
+    kata check [NAME ...]     grade topics or katas (all by default), as `pytest exercises/...`
+    kata next                 the first kata not yet passing: file, contract, questions
+    kata hint KATA            the next hint for a kata (remembered between calls)
+    kata watch [NAME]         re-grade on every save, in a warm process
+    kata reset KATA           restore the pristine stub (your version is saved first)
+    kata solution KATA        the reference solution, once the kata passes (or --give-up)
+    kata build [--check]      regenerate exercises/ stubs from solutions/ (maintainers)
+
+NAME is a topic (03_optimizers), a kata (adam) or both (03_optimizers/adam).
+Every subcommand has --help.
 """
 
 from __future__ import annotations
 
 import argparse
+import ast
+import difflib
+import json
+import os
+import shutil
 import sys
+import time
+from pathlib import Path
 
 from graders import stubs
-from graders.catalog import REPO_ROOT, all_katas, topics
-from graders.progress import grade_tree, progress_table
+from graders.catalog import REPO_ROOT, Kata, all_katas, topics
+from graders.progress import grade_quietly, next_kata, progress_table
+
+STATE_DIR = ".kata"  # git-ignored: hint state, backups, results
+
+
+class UsageError(Exception):
+    """A name or argument the learner mistyped: exit code 2 with a helpful message."""
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    # everything after a bare `--` goes to pytest: kata check adam -- --kata-seed 7
+    extra = argv[argv.index("--") + 1 :] if "--" in argv else []
+    argv = argv[: argv.index("--")] if "--" in argv else argv
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    args.pytest_args = extra
+    args.root = Path(args.root).resolve()
+    try:
+        return COMMANDS[args.command or "status"](args)
+    except UsageError as error:
+        print(f"kata: {error}", file=sys.stderr)
+        return 2
+
+
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="kata", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    commands = parser.add_subparsers(dest="command")
-    status = commands.add_parser("status", help="grade everything and show progress (default)")
-    status.add_argument("--tree", default="exercises", choices=("exercises", "solutions"))
-    hint = commands.add_parser("hint", help="show a kata's hints, one at a time")
-    hint.add_argument("kata", help="the kata's name, e.g. adam")
-    hint.add_argument("number", nargs="?", type=int, default=1, help="which hint (1, 2, 3)")
+    parser.add_argument(
+        "--root",
+        default=os.environ.get("DL_KATAS_ROOT", str(REPO_ROOT)),
+        help="the repository holding exercises/ and solutions/ (default: this one)",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    commands.add_parser("status", help="progress by topic, and the next kata to do")
+    check = commands.add_parser("check", help="grade topics or katas (all by default)")
+    check.add_argument("names", nargs="*", metavar="NAME", help="topics or katas")
+    check.add_argument(
+        "--json", metavar="PATH", help="also write results.json here (always: .kata/results.json)"
+    )
+    commands.add_parser("next", help="the first kata not yet passing, with its contract")
+    hint = commands.add_parser("hint", help="the next hint for a kata, one per call")
+    hint.add_argument("kata", metavar="KATA")
+    hint.add_argument("--again", action="store_true", help="show every hint seen so far")
+    watch = commands.add_parser("watch", help="re-grade on every save (Ctrl-C to stop)")
+    watch.add_argument(
+        "name", nargs="?", metavar="NAME", help="a topic or kata (default: the next kata)"
+    )
+    watch.add_argument(
+        "--poll",
+        type=float,
+        default=0.25,
+        metavar="SECONDS",
+        help="how often to look for saved files (default 0.25 s)",
+    )
+    watch.add_argument("--max-runs", type=int, default=0, help=argparse.SUPPRESS)
+    reset = commands.add_parser("reset", help="restore a kata's stub, saving your version first")
+    reset.add_argument("kata", metavar="KATA")
+    solution = commands.add_parser("solution", help="show the reference solution of a passed kata")
+    solution.add_argument("kata", metavar="KATA")
+    solution.add_argument("--give-up", action="store_true", help="show it even if not passed")
     build = commands.add_parser("build", help="generate exercises/ stubs from solutions/")
     build.add_argument(
         "--check", action="store_true", help="change nothing; exit 1 if exercises/ is out of date"
@@ -39,18 +104,247 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="regenerate edited exercises too, after backing them up",
     )
-    args = parser.parse_args(argv)
+    return parser
 
-    if args.command == "build":
-        return run_build(args)
-    if args.command == "hint":
-        return run_hint(args.kata, args.number)
-    return run_status(getattr(args, "tree", "exercises"))
+
+# ---------------------------------------------------------------- names and paths
+
+
+def exercise(args, kata: Kata) -> Path:
+    return kata.path("exercises", args.root)
+
+
+def resolve(names: list[str]) -> list[Kata]:
+    """Katas named by topic id, kata id or 'topic/kata'; a typo is a UsageError."""
+    katas = all_katas()
+    chosen = []
+    for name in names:
+        name = name.rstrip("/").removeprefix("exercises/").removesuffix(".py")
+        match = [k for k in katas if name in (k.id, k.key, k.topic)]
+        if not match:
+            known = [k.id for k in katas] + [t.id for t in topics()]
+            close = difflib.get_close_matches(name, known, n=3)
+            hint = f"; did you mean {' or '.join(close)}?" if close else ""
+            raise UsageError(f"no topic or kata named {name!r}{hint}")
+        chosen += [k for k in match if k not in chosen]
+    return chosen
+
+
+def one_kata(name: str) -> Kata:
+    katas = resolve([name])
+    if len(katas) != 1:
+        raise UsageError(f"{name!r} is a topic; name one kata, e.g. {katas[0].id}")
+    return katas[0]
+
+
+def state_path(args) -> Path:
+    return args.root / STATE_DIR / "state.json"
+
+
+def load_state(args) -> dict:
+    path = state_path(args)
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+def save_state(args, state: dict) -> None:
+    path = state_path(args)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(state, indent=2) + "\n")
+
+
+def colour_wanted() -> bool:
+    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
+
+
+# ---------------------------------------------------------------- subcommands
+
+
+def run_status(args) -> int:
+    statuses = grade_quietly([args.root / "exercises"])
+    print(progress_table(topics(), statuses, colour=colour_wanted()))
+    return 0  # a view, not a verdict: `kata check` gives the exit code
+
+
+def run_check(args) -> int:
+    import pytest
+
+    katas = resolve(args.names) if args.names else all_katas()
+    paths = [str(exercise(args, k)) for k in katas if exercise(args, k).exists()]
+    if not paths:
+        print("nothing to grade: no kata file found for " + (" ".join(args.names) or "exercises/"))
+        return 1
+    results = args.json or str(args.root / STATE_DIR / "results.json")
+    code = pytest.main([*paths, "-p", "graders.plugin", "--kata-results", results,
+                        *args.pytest_args])
+    if args.json and results != str(args.root / STATE_DIR / "results.json"):
+        default = args.root / STATE_DIR / "results.json"
+        default.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(results, default)
+    return 0 if code == 0 else 1
+
+
+def run_next(args) -> int:
+    statuses = grade_quietly([args.root / "exercises"])
+    kata = next_kata(topics(), statuses)
+    if kata is None:
+        print("every kata passes: the whole course is done.")
+        return 0
+    path = exercise(args, kata)
+    print(f"next: {kata.key}  ({statuses[kata.key]})\n  {kata.title}")
+    print(f"  file: {path.relative_to(args.root)}")
+    print(
+        f"  questions: {', '.join(f'Q{q}' for q in kata.questions) or '-'} "
+        f"(answered in exercises/{kata.topic}/README.md)"
+    )
+    print("\n" + contract(path))
+    print(
+        f"\ngrade it:  pytest {path.relative_to(args.root)}     "
+        f"watch it:  kata watch {kata.id}     a nudge:  kata hint {kata.id}"
+    )
+    return 0
+
+
+def contract(path: Path) -> str:
+    """The module docstring and each public function's signature and docstring."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    parts = [ast.get_docstring(tree) or ""]
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and not node.name.startswith("_"):
+            header = (
+                f"def {node.name}({ast.unparse(node.args)})"
+                if isinstance(node, ast.FunctionDef)
+                else f"class {node.name}"
+            )
+            doc = ast.get_docstring(node) or ""
+            parts.append(header + "\n" + "\n".join("    " + line for line in doc.splitlines()))
+    return "\n\n".join(p for p in parts if p)
+
+
+def run_hint(args) -> int:
+    kata = one_kata(args.kata)
+    if not kata.hints:
+        print(f"{kata.id} has no hints yet")
+        return 0
+    state = load_state(args)
+    seen = state.setdefault("hints", {}).get(kata.key, 0)
+    if args.again:
+        if seen == 0:
+            print(f"no hint seen yet for {kata.id}: kata hint {kata.id}")
+        for i in range(seen):
+            print(f"{kata.id}, hint {i + 1} of {len(kata.hints)}: {kata.hints[i]}")
+        return 0
+    if seen >= len(kata.hints):
+        print(
+            f"{kata.id}: all {len(kata.hints)} hints shown (kata hint {kata.id} --again). "
+            f"Still stuck? kata solution {kata.id} --give-up"
+        )
+        return 0
+    print(f"{kata.id}, hint {seen + 1} of {len(kata.hints)}: {kata.hints[seen]}")
+    state["hints"][kata.key] = seen + 1
+    save_state(args, state)
+    if seen + 1 < len(kata.hints):
+        print(f"still stuck? kata hint {kata.id} gives the next one")
+    return 0
+
+
+def run_watch(args) -> int:
+    import pytest
+
+    if args.name:
+        katas = resolve([args.name])
+    else:
+        upcoming = next_kata(topics(), grade_quietly([args.root / "exercises"]))
+        katas = [upcoming] if upcoming else all_katas()
+    files = [exercise(args, k) for k in katas if exercise(args, k).exists()]
+    if not files:
+        raise UsageError("nothing to watch: no kata file found")
+
+    def stamp():
+        return {f: f.stat().st_mtime_ns if f.exists() else 0 for f in files}
+
+    seen, runs = stamp(), 0
+    try:
+        while True:
+            if colour_wanted():
+                print("\033[2J\033[H", end="")
+            start = time.perf_counter()
+            pytest.main(
+                [
+                    *map(str, files),
+                    "-q",
+                    "-p",
+                    "graders.plugin",
+                    "-p",
+                    "no:cacheprovider",
+                    "--no-header",
+                ]
+            )
+            print(
+                f"graded in {time.perf_counter() - start:.2f} s · watching "
+                f"{', '.join(f.name for f in files)} (every {args.poll:g} s; Ctrl-C to stop)",
+                flush=True,
+            )
+            runs += 1
+            if args.max_runs and runs >= args.max_runs:
+                return 0
+            while (now := stamp()) == seen:
+                time.sleep(args.poll)
+            seen = now
+    except KeyboardInterrupt:
+        print("\nstopped watching")
+        return 0
+
+
+def run_reset(args) -> int:
+    kata = one_kata(args.kata)
+    target = exercise(args, kata)
+    solution = kata.path("solutions", args.root)
+    if not solution.exists():
+        raise UsageError(f"{kata.id} has no stub to restore")
+    stub = stubs.strip_solutions(solution.read_text(encoding="utf-8"))
+    if target.exists():
+        mine = target.read_text(encoding="utf-8")
+        if mine == stub:
+            print(f"{target.relative_to(args.root)} is already the pristine stub: nothing to do")
+            return 0
+        backup = (
+            args.root
+            / STATE_DIR
+            / "backups"
+            / time.strftime("%Y%m%d-%H%M%S")
+            / kata.topic
+            / kata.filename
+        )
+        backup.parent.mkdir(parents=True, exist_ok=True)
+        backup.write_text(mine, encoding="utf-8")
+        if backup.read_text(encoding="utf-8") != mine:  # never lose work: verify the copy
+            raise UsageError(f"could not save your version to {backup}; nothing was changed")
+        print(f"saved your version as {backup.relative_to(args.root)}")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(stub, encoding="utf-8")
+    print(f"restored the stub of {target.relative_to(args.root)}")
+    return 0
+
+
+def run_solution(args) -> int:
+    kata = one_kata(args.kata)
+    solution = kata.path("solutions", args.root)
+    if not args.give_up:
+        status = grade_quietly([exercise(args, kata)]).get(kata.key, "not started")
+        if status != "passed":
+            print(
+                f"{kata.id} is {status}: solve it first (kata check {kata.id}), or see the "
+                f"reference anyway with: kata solution {kata.id} --give-up"
+            )
+            return 1
+    print(f"# {solution.relative_to(args.root)}\n")
+    print(solution.read_text(encoding="utf-8"))
+    return 0
 
 
 def run_build(args) -> int:
     if args.check:
-        problems = stubs.check(REPO_ROOT, strict=args.strict)
+        problems = stubs.check(args.root, strict=args.strict)
         for problem in problems:
             print(f"out of date: {problem}")
         print(
@@ -59,30 +353,21 @@ def run_build(args) -> int:
             else "run `kata build` to regenerate the stubs"
         )
         return 1 if problems else 0
-    for line in stubs.build(REPO_ROOT, force=args.force) or ["exercises/ already up to date"]:
+    for line in stubs.build(args.root, force=args.force) or ["exercises/ already up to date"]:
         print(line)
     return 0
 
 
-def run_hint(name: str, number: int) -> int:
-    matches = [k for k in all_katas() if name in (k.id, k.key)]
-    if not matches:
-        print(f"no kata named {name!r}; the katas are: {', '.join(k.id for k in all_katas())}")
-        return 2
-    kata = matches[0]
-    if not kata.hints:
-        print(f"{kata.id} has no hints yet")
-        return 0
-    number = min(max(number, 1), len(kata.hints))
-    print(f"{kata.id}, hint {number} of {len(kata.hints)}: {kata.hints[number - 1]}")
-    if number < len(kata.hints):
-        print(f"still stuck? kata hint {kata.id} {number + 1}")
-    return 0
-
-
-def run_status(tree: str) -> int:
-    print(progress_table(topics(), grade_tree(REPO_ROOT / tree)))
-    return 0  # a view, not a verdict: `pytest exercises/...` gives the exit code
+COMMANDS = {
+    "status": run_status,
+    "check": run_check,
+    "next": run_next,
+    "hint": run_hint,
+    "watch": run_watch,
+    "reset": run_reset,
+    "solution": run_solution,
+    "build": run_build,
+}
 
 
 if __name__ == "__main__":

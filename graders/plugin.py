@@ -22,6 +22,7 @@ from numpy.random import default_rng
 from graders.catalog import Kata, all_katas, kata_for_path, topics
 from graders.learner import KataFailure, Learner, LearnerRaised, LoadFailed, NotStarted, load_module
 from graders.registry import Check, checks_for, load_topic_graders
+from graders.results_file import write_pending, write_results
 
 RESULTS = pytest.StashKey["KataResults"]()
 TIMEOUT_MESSAGE = "Timeout (>"  # how pytest-timeout's signal method words its failure
@@ -37,6 +38,7 @@ class CheckResult:
     status: str  # "passed" | "failing" | "not started"
     reason: str = ""  # one line, for the summary
     note: str = ""  # shown under a passing kata
+    message: str = ""  # the whole failure message, for results.json
 
 
 @dataclass
@@ -72,11 +74,25 @@ def pytest_addoption(parser):
         default=5.0,
         help="seconds each check may run before it is stopped (default 5)",
     )
+    group.addoption(
+        "--kata-results",
+        default=None,
+        metavar="PATH",
+        help="write machine-readable results (exercism results.json v3, extended) to PATH",
+    )
 
 
 def pytest_configure(config):
     seed = config.getoption("kata_seed")
     config.stash[RESULTS] = KataResults(seed if seed is not None else secrets.randbelow(10**6))
+    if config.getoption("kata_results"):
+        write_pending(Path(config.getoption("kata_results")), config.stash[RESULTS].seed)
+
+
+def pytest_sessionfinish(session):
+    path = session.config.getoption("kata_results")
+    if path:
+        write_results(Path(path), session.config.stash[RESULTS])
 
 
 def pytest_report_header(config):
@@ -281,6 +297,7 @@ def pytest_runtest_makereport(item, call):
     report = yield
     if isinstance(item, KataItem) and call.when == "call":
         reason, note = "", dict(item.user_properties).get("kata_note", "")
+        message = "" if report.passed else str(report.longrepr)
         if report.passed:
             report.kata_status = "passed"
         elif call.excinfo is not None and isinstance(call.excinfo.value, NotStarted):
@@ -291,7 +308,7 @@ def pytest_runtest_makereport(item, call):
             reason = one_line_reason(str(report.longrepr))
         results = item.config.stash[RESULTS]
         results.katas[item.kata.key][2].append(
-            CheckResult(item.name, report.kata_status, reason, note)
+            CheckResult(item.name, report.kata_status, reason, note, message)
         )
     return report
 

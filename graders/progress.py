@@ -1,15 +1,18 @@
-"""Grade a tree of kata files in-process and render the learner's progress table."""
+"""Grade kata files in-process and render the learner's progress table."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 from pathlib import Path
 
 import pytest
 
-from graders.catalog import Topic
+from graders.catalog import Kata, Topic
 from graders.plugin import RESULTS
 
 SYMBOLS = {"passed": "✓", "failing": "✗", "not started": "·", "coming": " "}
+COLOURS = {"passed": "32", "failing": "31", "not started": "33", "coming": "2"}
 
 
 class _Collector:
@@ -23,15 +26,30 @@ class _Collector:
         self.statuses = {key: results.status(key) for key, (_, _, c) in results.katas.items() if c}
 
 
-def grade_tree(tree: Path, extra_args: tuple[str, ...] = ()) -> dict[str, str]:
-    """{'03_optimizers/adam': 'passed' | 'failing' | 'not started'} for every kata in tree."""
+def grade_quietly(paths: list[Path], extra_args: tuple[str, ...] = ()) -> dict[str, str]:
+    """{'03_optimizers/adam': 'passed' | 'failing' | 'not started'} for the kata files in paths."""
     collector = _Collector()
-    if tree.exists():
-        pytest.main(
-            [str(tree), "-p", "no:terminal", "-p", "no:cacheprovider", *extra_args],
-            plugins=[collector],
-        )
+    existing = [str(p) for p in paths if p.exists()]
+    if existing:
+        with contextlib.redirect_stdout(io.StringIO()):
+            pytest.main(
+                [
+                    *existing,
+                    "-p",
+                    "graders.plugin",
+                    "-p",
+                    "no:terminal",
+                    "-p",
+                    "no:cacheprovider",
+                    *extra_args,
+                ],
+                plugins=[collector],
+            )
     return collector.statuses
+
+
+def grade_tree(tree: Path, extra_args: tuple[str, ...] = ()) -> dict[str, str]:
+    return grade_quietly([tree], extra_args)
 
 
 def bar(done: int, total: int, width: int = 10) -> str:
@@ -39,10 +57,24 @@ def bar(done: int, total: int, width: int = 10) -> str:
     return "[" + "#" * filled + "." * (width - filled) + "]"
 
 
-def progress_table(topics: tuple[Topic, ...], statuses: dict[str, str]) -> str:
+def next_kata(topics: tuple[Topic, ...], statuses: dict[str, str]) -> Kata | None:
+    """The first kata, in course order, that is graded and not passing."""
+    for topic in topics:
+        for kata in topic.katas:
+            if statuses.get(kata.key) in ("failing", "not started"):
+                return kata
+    return None
+
+
+def progress_table(topics: tuple[Topic, ...], statuses: dict[str, str], colour=False) -> str:
     """One block per topic: its katas with status and questions; bars per topic and overall."""
+
+    def paint(text, status):
+        return f"\033[{COLOURS[status]}m{text}\033[0m" if colour else text
+
     width = max(len(k.id) for t in topics for k in t.katas)
-    lines, next_kata = [], None
+    upcoming = next_kata(topics, statuses)
+    lines = []
     passed_total = available_total = 0
     for topic in topics:
         available = [k for k in topic.katas if k.key in statuses]
@@ -57,19 +89,20 @@ def progress_table(topics: tuple[Topic, ...], statuses: dict[str, str]) -> str:
         lines.append(f"{topic.id}  {topic.title}  {summary}")
         for kata in topic.katas:
             status = statuses.get(kata.key, "coming")
-            if next_kata is None and status in ("failing", "not started"):
-                next_kata = kata
             questions = " ".join(f"Q{q}" for q in kata.questions)
-            lines.append(f"  {SYMBOLS[status]} {kata.id:{width}}  {status:11}  {questions}")
+            row = f"  {SYMBOLS[status]} {kata.id:{width}}  {status:11}  {questions}"
+            if kata is upcoming:
+                row += "   <- next"
+            lines.append(paint(row, status))
     lines.append("")
     lines.append(
         f"overall: {passed_total}/{available_total} katas passed "
         f"{bar(passed_total, available_total, 30)}"
     )
-    if next_kata:
-        path = f"exercises/{next_kata.topic}/{next_kata.filename}"
-        lines.append(f"next: {path}  ({next_kata.title})")
-        lines.append(f"      grade it with: pytest {path}")
+    if upcoming:
+        path = f"exercises/{upcoming.topic}/{upcoming.filename}"
+        lines.append(f"next: {path}  ({upcoming.title})")
+        lines.append(f"      grade it with: pytest {path}    a nudge: kata hint {upcoming.id}")
     elif available_total:
         lines.append("every kata passes: the whole course is done.")
     return "\n".join(lines)

@@ -1,39 +1,173 @@
-"""`kata` shows the whole course and where the learner stands."""
+"""`kata`, driven through its real entry point (python -m graders.cli) on a copy of the repo."""
 
+import json
+import os
 import re
+import shutil
+import subprocess
+import sys
+import time
 
-from graders.catalog import topics
-from graders.cli import main
+import jsonschema
+import pytest
+
+from graders.catalog import REPO_ROOT, find_kata, topics
 from graders.progress import progress_table
+from graders.results_file import SCHEMA_PATH
+from graders.stubs import LOCK_NAME, strip_solutions
+
+ADAM = find_kata("03_optimizers", "adam")
 
 
-def test_kata_shows_all_ten_topics(capsys):
-    assert main([]) == 0
-    out = capsys.readouterr().out
+@pytest.fixture
+def repo(tmp_path):
+    """A learner's checkout: exercises/, solutions/ and the stub lock, nothing solved."""
+    for part in ("exercises", "solutions"):
+        shutil.copytree(REPO_ROOT / part, tmp_path / part)
+    (tmp_path / "graders").mkdir()
+    shutil.copy(REPO_ROOT / LOCK_NAME, tmp_path / LOCK_NAME)
+    return tmp_path
+
+
+# the code under test, whatever copy of dl-katas is installed in this environment
+ENV = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
+
+
+def kata(repo, *args, timeout=120):
+    return subprocess.run([sys.executable, "-m", "graders.cli", "--root", str(repo), *args],
+                          capture_output=True, text=True, timeout=timeout, cwd=REPO_ROOT, env=ENV)
+
+
+def solve(repo, k=ADAM):
+    shutil.copy(k.path("solutions", repo), k.path("exercises", repo))
+
+
+def test_status_shows_all_ten_topics_and_the_next_kata(repo):
+    result = kata(repo)
+    assert result.returncode == 0, result.stderr
     for topic in topics():
-        assert topic.id in out
-    assert "overall:" in out
-    assert "coming" not in out, "every kata of the curriculum has graders"
+        assert topic.id in result.stdout
+    assert "coming" not in result.stdout, "every kata of the curriculum has graders"
+    assert "overall: 0/42 katas passed" in result.stdout
+    assert "next: exercises/01_neurons/neuron.py" in result.stdout
+
+
+def test_check_grades_writes_valid_results_and_sets_the_exit_code(repo):
+    schema = json.loads(SCHEMA_PATH.read_text())
+    result = kata(repo, "check", "adam", "--json", str(repo / "r.json"))
+    assert result.returncode == 1 and "not started" in result.stdout
+    data = json.loads((repo / "r.json").read_text())
+    jsonschema.validate(data, schema)
+    assert data["status"] == "fail" and data["katas"][0]["status"] == "not started"
+    assert (repo / ".kata" / "results.json").exists()
+    solve(repo)
+    result = kata(repo, "check", "03_optimizers/adam", "--json", str(repo / "r.json"))
+    assert result.returncode == 0, result.stdout
+    data = json.loads((repo / "r.json").read_text())
+    jsonschema.validate(data, schema)
+    assert data["status"] == "pass" and data["katas"][0]["score"] == 1.0
+    assert kata(repo, "check", "adma").returncode == 2
+
+
+def test_results_say_error_when_the_run_dies(repo):
+    path = ADAM.path("exercises", repo)
+    path.write_text(path.read_text().replace("raise NotImplementedError()",
+                                             "import os\n    os._exit(3)"))
+    result = kata(repo, "check", "adam", "--json", str(repo / "r.json"))
+    assert result.returncode != 0
+    data = json.loads((repo / "r.json").read_text())
+    jsonschema.validate(data, json.loads(SCHEMA_PATH.read_text()))
+    assert data["status"] == "error" and "did not finish" in data["message"]
+
+
+def test_next_shows_file_contract_and_questions(repo):
+    for k in (find_kata("01_neurons", n) for n in ("neuron", "mlp", "linear_collapse")):
+        solve(repo, k)
+    result = kata(repo, "next")
+    assert result.returncode == 0
+    assert "file: exercises/02_activations/sigmoid.py" in result.stdout
+    assert "def sigmoid(z)" in result.stdout and "Q7, Q15" in result.stdout
+
+
+def test_hints_come_in_order_and_the_order_persists(repo):
+    outputs = [kata(repo, "hint", "adam").stdout for _ in range(4)]
+    for i in range(3):
+        assert f"hint {i + 1} of 3: {ADAM.hints[i]}" in outputs[i]
+    assert "all 3 hints shown" in outputs[3]
+    again = kata(repo, "hint", "adam", "--again").stdout
+    assert all(h in again for h in ADAM.hints)
+    assert kata(repo, "hint", "adamm").returncode == 2
+
+
+def test_reset_backs_up_then_restores_the_stub_byte_for_byte(repo):
+    path = ADAM.path("exercises", repo)
+    path.write_text("# my work, half done\n")
+    result = kata(repo, "reset", "adam")
+    assert result.returncode == 0
+    saved = re.search(r"saved your version as (\S+)", result.stdout).group(1)
+    assert (repo / saved).read_text() == "# my work, half done\n"
+    assert path.read_bytes() == strip_solutions(ADAM.path("solutions", repo).read_text()).encode()
+    assert "nothing to do" in kata(repo, "reset", "adam").stdout
+    path.write_text("# more work\n")
+    typo = kata(repo, "reset", "adm")
+    assert typo.returncode == 2 and path.read_text() == "# more work\n"
+    assert kata(repo, "reset", "03_optimizers").returncode == 2  # a topic, not a kata
+
+
+def test_solution_only_once_passed_or_given_up(repo):
+    locked = kata(repo, "solution", "adam")
+    assert locked.returncode == 1 and "BEGIN SOLUTION" not in locked.stdout
+    assert "BEGIN SOLUTION" in kata(repo, "solution", "adam", "--give-up").stdout
+    solve(repo)
+    shown = kata(repo, "solution", "adam")
+    assert shown.returncode == 0 and "BEGIN SOLUTION" in shown.stdout
+
+
+def test_every_subcommand_has_help(repo):
+    for command in ("status", "check", "next", "hint", "watch", "reset", "solution", "build"):
+        result = kata(repo, command, "--help")
+        assert result.returncode == 0 and "usage: kata" in result.stdout
+
+
+def _read_until(process, text, deadline):
+    lines = []
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line:
+            break
+        lines.append(line)
+        if text in line:
+            return "".join(lines)
+    raise AssertionError(f"never saw {text!r}; got:\n{''.join(lines)}")
+
+
+def test_watch_regrades_on_save_and_survives_a_syntax_error(repo):
+    path = ADAM.path("exercises", repo)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "graders.cli", "--root", str(repo), "watch", "adam",
+         "--poll", "0.05", "--max-runs", "3"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=REPO_ROOT, env=ENV)
+    deadline = time.monotonic() + 120
+    try:
+        first = _read_until(process, "graded in", deadline)
+        assert "not started" in first
+        path.write_text(path.read_text() + "\ndef broken(:\n")
+        second = _read_until(process, "graded in", deadline)
+        assert "could not be loaded" in second and "SyntaxError" in second
+        solve(repo)
+        third = _read_until(process, "graded in", deadline)
+        assert "4 passed" in third
+        assert process.wait(timeout=30) == 0
+    finally:
+        process.kill()
 
 
 def test_progress_table_marks_status_and_next_kata():
-    statuses = {
-        "03_optimizers/gradient_descent": "passed",
-        "03_optimizers/momentum": "failing",
-        "03_optimizers/adam": "not started",
-    }
+    statuses = {"03_optimizers/gradient_descent": "passed", "03_optimizers/momentum": "failing",
+                "03_optimizers/adam": "not started"}
     table = progress_table(topics(), statuses)
     assert re.search(r"✓ gradient_descent +passed", table)
-    assert re.search(r"✗ momentum +failing", table)
+    assert re.search(r"✗ momentum +failing .*<- next", table)
     assert re.search(r"· adam +not started +Q31", table)
     assert "next: exercises/03_optimizers/momentum.py" in table
     assert "overall: 1/3 katas passed" in table
-
-
-def test_hints_come_one_at_a_time(capsys):
-    assert main(["hint", "adam"]) == 0
-    out = capsys.readouterr().out
-    assert "hint 1 of 3" in out and "kata hint adam 2" in out
-    assert main(["hint", "adam", "3"]) == 0
-    assert "hint 3 of 3" in capsys.readouterr().out
-    assert main(["hint", "adamm"]) == 2
