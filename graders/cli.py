@@ -174,8 +174,9 @@ def run_check(args) -> int:
         print("nothing to grade: no kata file found for " + (" ".join(args.names) or "exercises/"))
         return 1
     results = args.json or str(args.root / STATE_DIR / "results.json")
-    code = pytest.main([*paths, "-p", "graders.plugin", "--kata-results", results,
-                        *args.pytest_args])
+    code = pytest.main(
+        [*paths, "-p", "graders.plugin", "--kata-results", results, *args.pytest_args]
+    )
     if args.json and results != str(args.root / STATE_DIR / "results.json"):
         default = args.root / STATE_DIR / "results.json"
         default.parent.mkdir(parents=True, exist_ok=True)

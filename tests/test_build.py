@@ -49,7 +49,8 @@ def test_unbalanced_markers_are_refused():
 
 
 def test_repository_is_in_sync(capsys):
-    assert main(["build", "--check", "--strict"]) == 0, capsys.readouterr().out
+    """The fork-safe check (solved exercises pass it); .ci/run and ci.yml add --strict."""
+    assert main(["build", "--check"]) == 0, capsys.readouterr().out
 
 
 @pytest.fixture

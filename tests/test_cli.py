@@ -14,18 +14,20 @@ import pytest
 from graders.catalog import REPO_ROOT, find_kata, topics
 from graders.progress import progress_table
 from graders.results_file import SCHEMA_PATH
-from graders.stubs import LOCK_NAME, strip_solutions
+from graders.stubs import build, strip_solutions
 
 ADAM = find_kata("03_optimizers", "adam")
 
 
 @pytest.fixture
 def repo(tmp_path):
-    """A learner's checkout: exercises/, solutions/ and the stub lock, nothing solved."""
-    for part in ("exercises", "solutions"):
-        shutil.copytree(REPO_ROOT / part, tmp_path / part)
+    """A fresh learner's checkout: solutions/ and the stubs built from them, nothing solved
+    (built, not copied, so that these tests pass in a fork whose exercises are solved)."""
+    shutil.copytree(REPO_ROOT / "solutions", tmp_path / "solutions")
     (tmp_path / "graders").mkdir()
-    shutil.copy(REPO_ROOT / LOCK_NAME, tmp_path / LOCK_NAME)
+    build(tmp_path)
+    for readme in (REPO_ROOT / "exercises").glob("*/README.md"):
+        shutil.copy(readme, tmp_path / "exercises" / readme.parent.name / "README.md")
     return tmp_path
 
 
@@ -34,8 +36,14 @@ ENV = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
 
 
 def kata(repo, *args, timeout=120):
-    return subprocess.run([sys.executable, "-m", "graders.cli", "--root", str(repo), *args],
-                          capture_output=True, text=True, timeout=timeout, cwd=REPO_ROOT, env=ENV)
+    return subprocess.run(
+        [sys.executable, "-m", "graders.cli", "--root", str(repo), *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=REPO_ROOT,
+        env=ENV,
+    )
 
 
 def solve(repo, k=ADAM):
@@ -71,8 +79,9 @@ def test_check_grades_writes_valid_results_and_sets_the_exit_code(repo):
 
 def test_results_say_error_when_the_run_dies(repo):
     path = ADAM.path("exercises", repo)
-    path.write_text(path.read_text().replace("raise NotImplementedError()",
-                                             "import os\n    os._exit(3)"))
+    path.write_text(
+        path.read_text().replace("raise NotImplementedError()", "import os\n    os._exit(3)")
+    )
     result = kata(repo, "check", "adam", "--json", str(repo / "r.json"))
     assert result.returncode != 0
     data = json.loads((repo / "r.json").read_text())
@@ -144,9 +153,25 @@ def _read_until(process, text, deadline):
 def test_watch_regrades_on_save_and_survives_a_syntax_error(repo):
     path = ADAM.path("exercises", repo)
     process = subprocess.Popen(
-        [sys.executable, "-m", "graders.cli", "--root", str(repo), "watch", "adam",
-         "--poll", "0.05", "--max-runs", "3"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=REPO_ROOT, env=ENV)
+        [
+            sys.executable,
+            "-m",
+            "graders.cli",
+            "--root",
+            str(repo),
+            "watch",
+            "adam",
+            "--poll",
+            "0.05",
+            "--max-runs",
+            "3",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        cwd=REPO_ROOT,
+        env=ENV,
+    )
     deadline = time.monotonic() + 120
     try:
         first = _read_until(process, "graded in", deadline)
@@ -163,8 +188,11 @@ def test_watch_regrades_on_save_and_survives_a_syntax_error(repo):
 
 
 def test_progress_table_marks_status_and_next_kata():
-    statuses = {"03_optimizers/gradient_descent": "passed", "03_optimizers/momentum": "failing",
-                "03_optimizers/adam": "not started"}
+    statuses = {
+        "03_optimizers/gradient_descent": "passed",
+        "03_optimizers/momentum": "failing",
+        "03_optimizers/adam": "not started",
+    }
     table = progress_table(topics(), statuses)
     assert re.search(r"✓ gradient_descent +passed", table)
     assert re.search(r"✗ momentum +failing .*<- next", table)
