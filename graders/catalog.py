@@ -25,6 +25,7 @@ class Kata:
     functions: tuple[str, ...]
     questions: tuple[int, ...]
     hints: tuple[str, ...] = ()
+    points: int = 1  # the kata's weight in the nbgrader course
 
     @property
     def key(self) -> str:
@@ -65,6 +66,7 @@ def topics() -> tuple[Topic, ...]:
                 functions=tuple(k["functions"]),
                 questions=tuple(k.get("questions", ())),
                 hints=tuple(k.get("hints", ())),
+                points=int(k.get("points", 1)),
             )
             for k in t.get("kata", ())
         )

@@ -8,6 +8,7 @@
     kata reset KATA           restore the pristine stub (your version is saved first)
     kata solution KATA        the reference solution, once the kata passes (or --give-up)
     kata build [--check]      regenerate exercises/ stubs from solutions/ (maintainers)
+    kata notebooks OUT_DIR    the katas as an nbgrader course (needs the notebooks extra)
 
 NAME is a topic (03_optimizers), a kata (adam) or both (03_optimizers/adam).
 Every subcommand has --help.
@@ -90,6 +91,8 @@ def build_parser() -> argparse.ArgumentParser:
     solution = commands.add_parser("solution", help="show the reference solution of a passed kata")
     solution.add_argument("kata", metavar="KATA")
     solution.add_argument("--give-up", action="store_true", help="show it even if not passed")
+    notebooks = commands.add_parser("notebooks", help="write the katas as an nbgrader course")
+    notebooks.add_argument("out", metavar="OUT_DIR", help="the course directory to write")
     build = commands.add_parser("build", help="generate exercises/ stubs from solutions/")
     build.add_argument(
         "--check", action="store_true", help="change nothing; exit 1 if exercises/ is out of date"
@@ -359,6 +362,19 @@ def run_build(args) -> int:
     return 0
 
 
+def run_notebooks(args) -> int:
+    try:
+        import jupytext  # noqa: F401
+
+        from graders.course import write_course
+    except ImportError:
+        raise UsageError("needs the notebooks extra: pip install -e '.[notebooks]'") from None
+    for path in write_course(Path(args.out), args.root):
+        print(f"wrote {path}")
+    print(f"next: cd {args.out} && nbgrader generate_assignment 03_optimizers (see README)")
+    return 0
+
+
 COMMANDS = {
     "status": run_status,
     "check": run_check,
@@ -368,6 +384,7 @@ COMMANDS = {
     "reset": run_reset,
     "solution": run_solution,
     "build": run_build,
+    "notebooks": run_notebooks,
 }
 
 

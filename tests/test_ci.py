@@ -55,7 +55,8 @@ def runs(tmp_path_factory):
     sources = {
         "passing": solution,
         "failing": solution.replace("m_hat = m / (1 - beta1**t)", "m_hat = m").replace(
-            "v_hat = v / (1 - beta2**t)", "v_hat = v"),
+            "v_hat = v / (1 - beta2**t)", "v_hat = v"
+        ),
         "not started": strip_solutions(solution),
         "crashed": strip_solutions(solution).replace(
             "raise NotImplementedError()", "import os\n    os._exit(3)"

@@ -133,7 +133,17 @@ def test_solution_only_once_passed_or_given_up(repo):
 
 
 def test_every_subcommand_has_help(repo):
-    for command in ("status", "check", "next", "hint", "watch", "reset", "solution", "build"):
+    for command in (
+        "status",
+        "check",
+        "next",
+        "hint",
+        "watch",
+        "reset",
+        "solution",
+        "build",
+        "notebooks",
+    ):
         result = kata(repo, command, "--help")
         assert result.returncode == 0 and "usage: kata" in result.stdout
 
