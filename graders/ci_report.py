@@ -3,6 +3,7 @@
     python -m graders.ci_report summary results.json      >> "$GITHUB_STEP_SUMMARY"
     python -m graders.ci_report annotations results.json  (workflow commands on stdout)
     python -m graders.ci_report comment results.json [previous.json]
+    python -m graders.ci_report verify results.json       (exit 0 only for a complete pass)
 
 Everything read from results.json is data written by learner code's run, so it is
 treated as hostile: size-capped, stripped of HTML and Markdown control characters,
@@ -141,7 +142,7 @@ def comment(data: dict, previous: dict | None = None) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    if len(argv) < 2 or argv[0] not in ("summary", "annotations", "comment"):
+    if len(argv) < 2 or argv[0] not in ("summary", "annotations", "comment", "verify"):
         print(__doc__, file=sys.stderr)
         return 2
     try:
@@ -150,7 +151,12 @@ def main(argv: list[str] | None = None) -> int:
     except BadResults as error:
         print(f"## Kata results\n\n**No results:** {safe(str(error))}\n")
         return 1
-    if argv[0] == "summary":
+    if argv[0] == "verify":
+        print(
+            f"results: {data['status']}"
+            + (f" ({safe(data.get('message'))})" if data.get("message") else "")
+        )
+    elif argv[0] == "summary":
         print(summary(data))
     elif argv[0] == "annotations":
         print(annotations(data))

@@ -77,7 +77,7 @@ def load_module(path: Path) -> ModuleType:
     sys.modules[name] = module  # dataclasses and pickling look modules up here
     try:
         spec.loader.exec_module(module)
-    except (Exception, SystemExit) as error:  # SyntaxError, ImportError, sys.exit(), ...
+    except (Exception, KeyboardInterrupt, SystemExit) as error:  # SyntaxError, sys.exit(), ...
         del sys.modules[name]
         raise LoadFailed(path, error) from error
     return module
@@ -113,7 +113,7 @@ def learner_code(what: str):
         raise _not_started(error, what) from None
     except (KataFailure, NotStarted, LearnerRaised):
         raise
-    except Exception as error:
+    except (Exception, KeyboardInterrupt, SystemExit) as error:
         raise LearnerRaised(what, error) from error
 
 
@@ -135,7 +135,7 @@ class LearnerFunction:
             result = self.target(*args, **kwargs)
         except NotImplementedError as error:
             raise _not_started(error, self.name) from None
-        except Exception as error:
+        except (Exception, KeyboardInterrupt, SystemExit) as error:  # not pytest's outcomes
             raise LearnerRaised(describe_call(self.name, bound), error) from error
         for arg_name, original in before.items():
             _assert_unchanged(

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 from numpy.random import default_rng
 
+from graders import integrity
 from graders.catalog import Kata, all_katas, kata_for_path, topics
 from graders.learner import KataFailure, Learner, LearnerRaised, LoadFailed, NotStarted, load_module
 from graders.registry import Check, checks_for, load_topic_graders
@@ -166,10 +167,22 @@ class KataItem(pytest.Item):
     def runtest(self):
         if self.parent.stopped:
             raise NotGraded(self.parent.stopped)
-        learner = self.parent.learner()
-        seed = self.config.stash[RESULTS].seed
-        rng = default_rng([seed, zlib.crc32(f"{self.kata.key}::{self.name}".encode())])
-        note = self.check.run(learner, rng)
+        try:
+            learner = self.parent.learner()
+            seed = self.config.stash[RESULTS].seed
+            rng = default_rng([seed, zlib.crc32(f"{self.kata.key}::{self.name}".encode())])
+            note = self.check.run(learner, rng)
+        finally:
+            # checked even when the check failed: a patch outranks any other verdict
+            patched = integrity.restore_changes()
+            if patched:
+                self.parent.stopped = "its file patched library functions"
+                raise KataFailure(
+                    f"{self.path.name} replaced functions the graders rely on: "
+                    f"{', '.join(patched[:5])}{' ...' if len(patched) > 5 else ''}\n"
+                    "  Katas must not patch numpy, torch or the graders; they were restored, "
+                    "and this kata is failed."
+                )
         if note:
             self.user_properties.append(("kata_note", note))
 
@@ -295,6 +308,8 @@ def one_line_reason(text: str) -> str:
 def pytest_runtest_makereport(item, call):
     """Classify each check (passed / failing / not started) and record it for the summary."""
     report = yield
+    if isinstance(item, KataItem):
+        report.sections = [(title, _capped(content)) for title, content in report.sections]
     if isinstance(item, KataItem) and call.when == "call":
         reason, note = "", dict(item.user_properties).get("kata_note", "")
         message = "" if report.passed else str(report.longrepr)
@@ -313,10 +328,23 @@ def pytest_runtest_makereport(item, call):
     return report
 
 
+CAPTURE_LIMIT = 4000  # characters of a check's captured output shown in a report
+
+
+def _capped(text: str) -> str:
+    if len(text) <= CAPTURE_LIMIT:
+        return text
+    return text[:CAPTURE_LIMIT] + f"\n... (output truncated: {len(text)} characters in all)\n"
+
+
 def pytest_report_teststatus(report, config):
     if getattr(report, "kata_status", None) == "not started":
         return "not started", "N", "NOT STARTED"
     return None
+
+
+def pytest_collection_finish(session):
+    integrity.take_snapshot()  # the graders are imported; no learner file has run yet
 
 
 def pytest_collection_modifyitems(items):

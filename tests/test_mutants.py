@@ -1,37 +1,16 @@
 """Every grader rejects wrong implementations, names the known mistakes, and accepts
 correct implementations written differently. Mutants live in tests/mutants/<topic>.toml."""
 
-import sys
-from pathlib import Path
-
 import pytest
 
 from graders.catalog import find_kata
 from tests.conftest import available_katas, solution_source
+from tests.mutants_catalog import apply, load_mutants
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
-
-MUTANT_DIR = Path(__file__).with_name("mutants")
-
-
-def load_mutants():
-    for path in sorted(MUTANT_DIR.glob("*.toml")):
-        topic = path.stem
-        for mutant in tomllib.loads(path.read_text(encoding="utf-8"))["mutant"]:
-            yield pytest.param(topic, mutant, id=f"{topic}/{mutant['kata']}: {mutant['name']}")
-
-
-MUTANTS = list(load_mutants())
-
-
-def apply(source: str, replacements) -> str:
-    for old, new in replacements:
-        assert source.count(old) == 1, f"mutant edit not found exactly once: {old!r}"
-        source = source.replace(old, new)
-    return source
+MUTANTS = [
+    pytest.param(topic, mutant, id=f"{topic}/{mutant['kata']}: {mutant['name']}")
+    for topic, mutant in load_mutants()
+]
 
 
 @pytest.mark.parametrize(("topic", "mutant"), MUTANTS)
