@@ -360,6 +360,9 @@ def planted_activations(rng, kind, n=15, h=10):
     middle = next(u for u in range(h) if u not in saturated)
     scale = 3.3 if kind == "tanh" else 5.5
     z[:, middle] = np.sign(rng.normal(size=n)) * rng.uniform(scale - 0.1, scale + 0.1, size=n)
+    # a unit with moderate negative inputs only: not saturated, whatever the formula says
+    negative = next(u for u in range(h) if u not in saturated and u != middle)
+    z[:, negative] = -rng.uniform(0.5, 1.5, size=n)
     a = torch.sigmoid(tensor(z)) if kind == "sigmoid" else torch.tanh(tensor(z))
     return a.numpy()
 

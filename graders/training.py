@@ -109,6 +109,8 @@ def batching_order(learner, rng):
 def torch_noise(grads, b):
     g = tensor(grads)
     n = g.shape[0]
+    if n == 1:  # one example: the batch is the data set, no noise
+        return 0.0
     spread = ((g - g.mean(0)) ** 2).sum(1).mean()
     return float((n - b) / (b * (n - 1)) * spread)
 
@@ -136,16 +138,17 @@ NOISE_MISTAKES = [
 ]
 
 
-@check("09_training/gradient_noise", "matches the exact formula, batch sizes near N included")
+@check("09_training/gradient_noise", "matches the exact formula, b near N, and N = 1")
 def noise_formula(learner, rng):
     n, p = 20, 6
     grads = rng.normal(size=(n, p)) + rng.normal(size=p)
-    for b in (1, 4, 18, 20):
+    cases = [(grads, b) for b in (1, 4, 18, 20)] + [(grads[:1], 1)]  # N = 1 too
+    for G, b in cases:
         check_outputs(
             learner,
             "minibatch_gradient_variance",
-            (grads, b),
-            {"variance": torch_noise(grads, b)},
+            (G, b),
+            {"variance": torch_noise(G, b)},
             oracle="(N − b)/(b·(N − 1)) · mean ‖g_i − g‖², in torch",
             mistakes=NOISE_MISTAKES,
         )
