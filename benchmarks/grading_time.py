@@ -49,8 +49,9 @@ for _ in range({runs}):
     times.append(time.perf_counter() - start)
 print(" ".join(map(str, times)))
 """
-    out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True,
-                         text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout
     return [float(t) for t in out.split()]
 
 
@@ -58,8 +59,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("topic", nargs="?", default="03_optimizers")
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--project-plugins-only", action="store_true",
-                        help="disable other installed pytest plugins, as in a fresh venv")
+    parser.add_argument(
+        "--project-plugins-only",
+        action="store_true",
+        help="disable other installed pytest plugins, as in a fresh venv",
+    )
     args = parser.parse_args()
     python = sys.executable
     if args.project_plugins_only:
@@ -71,8 +75,17 @@ def main() -> None:
         f"pytest solutions/{args.topic}": [*pytest, f"solutions/{args.topic}"],
         f"pytest exercises/{args.topic}": [*pytest, f"exercises/{args.topic}"],
         "pytest solutions (all 10 topics)": [*pytest, "solutions"],
-        f"kata check {args.topic} (stubs)": [python, "-m", "graders.cli", "check", args.topic,
-                                             "--", "-p", "no:cacheprovider", *plugins],
+        f"kata check {args.topic} (stubs)": [
+            python,
+            "-m",
+            "graders.cli",
+            "check",
+            args.topic,
+            "--",
+            "-p",
+            "no:cacheprovider",
+            *plugins,
+        ],
     }
     for command in commands.values():  # warm the file cache once
         wall_time(command)
@@ -84,11 +97,15 @@ def main() -> None:
     print(f"median of {args.runs} runs each, Python {sys.version.split()[0]}")
     for name, values in times.items():
         median = statistics.median(values)
-        print(f"  {name:36} {median:6.2f} s   {median / floor:5.2f}x the floor"
-              f"   (min {min(values):.2f}, max {max(values):.2f})")
+        print(
+            f"  {name:36} {median:6.2f} s   {median / floor:5.2f}x the floor"
+            f"   (min {min(values):.2f}, max {max(values):.2f})"
+        )
     warm = warm_regrade_seconds(args.topic, max(args.runs, 5), plugins)
-    print(f"  {'warm re-grade of one kata (watch)':36} {statistics.median(warm):6.2f} s"
-          f"   (min {min(warm):.2f}, max {max(warm):.2f}; {len(warm)} saves)")
+    print(
+        f"  {'warm re-grade of one kata (watch)':36} {statistics.median(warm):6.2f} s"
+        f"   (min {min(warm):.2f}, max {max(warm):.2f}; {len(warm)} saves)"
+    )
 
 
 if __name__ == "__main__":
