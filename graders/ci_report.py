@@ -2,7 +2,7 @@
 
     python -m graders.ci_report summary results.json      >> "$GITHUB_STEP_SUMMARY"
     python -m graders.ci_report annotations results.json  (workflow commands on stdout)
-    python -m graders.ci_report comment results.json [previous.json]
+    python -m graders.ci_report comment results.json [previous_comment.md]
     python -m graders.ci_report verify results.json       (exit 0 only for a complete pass)
 
 Everything read from results.json is data written by learner code's run, so it is
@@ -119,10 +119,27 @@ def annotations(data: dict, root: Path = REPO_ROOT) -> str:
     return "\n".join(out)
 
 
+STATE_LINE = re.compile(r"^<!-- dl-katas-state (\{.*\}) -->$", re.M)
+
+
+def previous_statuses(comment_body: str) -> dict | None:
+    """The per-kata statuses an earlier comment recorded, as data (None if absent or bad)."""
+    match = STATE_LINE.search(comment_body[:MAX_FILE_BYTES])
+    if not match:
+        return None
+    try:
+        state = json.loads(match.group(1))
+    except json.JSONDecodeError:
+        return None
+    keys = {k.key for k in all_katas()}
+    return {k: v for k, v in state.items() if k in keys and v in STATUSES}
+
+
 def comment(data: dict, previous: dict | None = None) -> str:
-    """The sticky PR comment: totals, what newly passes and what regressed since last push."""
+    """The sticky PR comment: totals, what newly passes and what regressed since the last
+    push. previous: the statuses the last comment recorded (previous_statuses)."""
     now = {k["kata"]: k["status"] for k in known_katas(data)}
-    before = {k["kata"]: k["status"] for k in known_katas(previous)} if previous else {}
+    before = previous or {}
     newly = sorted(k for k, s in now.items() if s == "passed" and before.get(k) != "passed")
     regressed = sorted(k for k, s in now.items() if s != "passed" and before.get(k) == "passed")
     passed = sum(s == "passed" for s in now.values())
@@ -137,6 +154,8 @@ def comment(data: dict, previous: dict | None = None) -> str:
     if failing:
         lines += ["", "| kata | first problem |", "|---|---|"]
         lines += [f"| {k['kata']} | {safe(k.get('reason'))} |" for k in failing]
+    # the statuses, for the next push's comparison: catalogue keys and fixed words only
+    lines += ["", f"<!-- dl-katas-state {json.dumps(now, sort_keys=True)} -->"]
     return "\n".join(lines)[:60000] + "\n"
 
 
@@ -147,7 +166,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         data = load(Path(argv[1]))
-        previous = load(Path(argv[2])) if argv[0] == "comment" and len(argv) > 2 else None
+        previous = None
+        if argv[0] == "comment" and len(argv) > 2 and Path(argv[2]).exists():
+            previous = previous_statuses(Path(argv[2]).read_text(encoding="utf-8"))
     except BadResults as error:
         print(f"## Kata results\n\n**No results:** {safe(str(error))}\n")
         return 1

@@ -105,12 +105,27 @@ def test_annotations_point_at_the_learners_function(runs):
     assert ci_report.annotations(runs["passing"]) == ""
 
 
-def test_comment_reports_newly_passing_and_regressed(runs):
-    body = ci_report.comment(runs["passing"], runs["failing"])
-    assert body.startswith(ci_report.COMMENT_MARKER)
+def test_comment_reports_newly_passing_and_regressed(runs, tmp_path):
+    first = ci_report.comment(runs["failing"])
+    assert first.startswith(ci_report.COMMENT_MARKER) and "Newly passing" not in first
+    body = ci_report.comment(runs["passing"], ci_report.previous_statuses(first))
     assert "Newly passing: 03_optimizers/adam" in body and "Regressed: none" in body
-    body = ci_report.comment(runs["failing"], runs["passing"])
+    body = ci_report.comment(runs["failing"], ci_report.previous_statuses(body))
     assert "Regressed: 03_optimizers/adam" in body
+    # through the command line, with the previous comment as a file
+    results, old = tmp_path / "results.json", tmp_path / "old.md"
+    results.write_text(json.dumps(runs["passing"]))
+    old.write_text(first)
+    out = subprocess.run(
+        [sys.executable, "-m", "graders.ci_report", "comment", str(results), str(old)],
+        cwd=REPO_ROOT,
+        env=ENV,
+        capture_output=True,
+        text=True,
+    ).stdout
+    assert "Newly passing: 03_optimizers/adam" in out
+    forged = '<!-- dl-katas-state {"x": "<script>", "03_optimizers/adam": "hacked"} -->'
+    assert ci_report.previous_statuses(forged) == {}
 
 
 def test_hostile_text_is_escaped_and_capped(runs, tmp_path):
