@@ -41,6 +41,8 @@ def grade_quietly(paths: list[Path], extra_args: tuple[str, ...] = ()) -> dict[s
                     "no:terminal",
                     "-p",
                     "no:cacheprovider",
+                    "-p",
+                    "no:unraisableexception",
                     *extra_args,
                 ],
                 plugins=[collector],

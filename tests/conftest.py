@@ -91,6 +91,8 @@ def grade(pytester, request):
             "graders.plugin",
             "-p",
             "no:cacheprovider",
+            "-p",
+            "no:unraisableexception",
             *map(str, paths),
             *args,
             plugins=[collect],

@@ -88,6 +88,8 @@ def main() -> int:
                 "no:cacheprovider",
                 "-p",
                 "no:terminal",
+                "-p",
+                "no:unraisableexception",
                 f"--kata-seed={args.seed}",
             ],
             plugins=[outcomes],
