@@ -37,8 +37,8 @@ def warm_regrade_seconds(topic: str, runs: int, plugins: list[str]) -> list[floa
     script = f"""
 import contextlib, io, pathlib, time, pytest
 path = sorted(pathlib.Path("solutions/{topic}").glob("*.py"))[0]
-args = [str(path), "-q", "-p", "graders.plugin", "-p", "no:cacheprovider",
-        "-p", "no:unraisableexception", *{plugins!r}]
+from graders.plugin import GRADING_ARGS
+args = [str(path), "-q", *GRADING_ARGS, "-p", "no:cacheprovider", *{plugins!r}]
 with contextlib.redirect_stdout(io.StringIO()):
     pytest.main(args)  # warm-up: imports torch, numpy and the graders once
 times = []

@@ -349,7 +349,8 @@ SOFTMAX_STABLE = (
 )
 
 
-def _softmax_wrong_axis(z, axis=-1, max_too=True):
+def softmax_on_wrong_axis(z, axis=-1, max_too=True):
+    """Diagnostics only: softmax normalised over an axis other than `axis`."""
     other = 0 if (axis % z.ndim) != 0 else -1
     e = np.exp(z - np.max(z, axis=other if max_too else axis, keepdims=True))
     return e / np.sum(e, axis=other, keepdims=True)
@@ -359,8 +360,8 @@ WRONG_AXIS = (
     "normalised over the wrong axis: sum (and take the max) along `axis`, with keepdims=True."
 )
 SOFTMAX_MISTAKES = [
-    (WRONG_AXIS, _softmax_wrong_axis),
-    (WRONG_AXIS, lambda z, axis=-1: _softmax_wrong_axis(z, axis, max_too=False)),
+    (WRONG_AXIS, softmax_on_wrong_axis),
+    (WRONG_AXIS, lambda z, axis=-1: softmax_on_wrong_axis(z, axis, max_too=False)),
 ]
 
 

@@ -29,6 +29,7 @@ from pathlib import Path
 
 from graders import stubs
 from graders.catalog import REPO_ROOT, Kata, all_katas, topics
+from graders.plugin import GRADING_ARGS
 from graders.progress import grade_quietly, next_kata, progress_table
 
 STATE_DIR = ".kata"  # git-ignored: hint state, backups, results
@@ -186,10 +187,7 @@ def run_check(args) -> int:
             "-m",
             "pytest",
             *paths,
-            "-p",
-            "graders.plugin",
-            "-p",
-            "no:unraisableexception",
+            *GRADING_ARGS,
             "--kata-results",
             str(results),
             *args.pytest_args,
@@ -299,12 +297,9 @@ def run_watch(args) -> int:
                 [
                     *map(str, files),
                     "-q",
-                    "-p",
-                    "graders.plugin",
+                    *GRADING_ARGS,
                     "-p",
                     "no:cacheprovider",
-                    "-p",
-                    "no:unraisableexception",  # its gc.collect() x5 costs ~0.4 s with torch
                     "--no-header",
                 ]
             )

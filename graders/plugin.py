@@ -26,6 +26,11 @@ from graders.registry import Check, checks_for, load_topic_graders
 from graders.results_file import write_pending, write_results
 
 RESULTS = pytest.StashKey["KataResults"]()
+# pytest arguments of every grading run started from code (kata, tests, tools): this
+# plugin, and not pytest's unraisableexception plugin, whose five gc.collect() calls at
+# the end of a session cost ~0.4 s once torch is loaded (pyproject's addopts does the
+# same for `pytest` run from the repository).
+GRADING_ARGS = ("-p", "graders.plugin", "-p", "no:unraisableexception")
 TIMEOUT_MESSAGE = "Timeout (>"  # how pytest-timeout's signal method words its failure
 
 

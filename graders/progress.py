@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from graders.catalog import Kata, Topic
-from graders.plugin import RESULTS
+from graders.plugin import GRADING_ARGS, RESULTS
 
 SYMBOLS = {"passed": "✓", "failing": "✗", "not started": "·", "coming": " "}
 COLOURS = {"passed": "32", "failing": "31", "not started": "33", "coming": "2"}
@@ -35,23 +35,16 @@ def grade_quietly(paths: list[Path], extra_args: tuple[str, ...] = ()) -> dict[s
             pytest.main(
                 [
                     *existing,
-                    "-p",
-                    "graders.plugin",
+                    *GRADING_ARGS,
                     "-p",
                     "no:terminal",
                     "-p",
                     "no:cacheprovider",
-                    "-p",
-                    "no:unraisableexception",
                     *extra_args,
                 ],
                 plugins=[collector],
             )
     return collector.statuses
-
-
-def grade_tree(tree: Path, extra_args: tuple[str, ...] = ()) -> dict[str, str]:
-    return grade_quietly([tree], extra_args)
 
 
 def bar(done: int, total: int, width: int = 10) -> str:

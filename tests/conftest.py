@@ -11,7 +11,7 @@ import numpy.random  # noqa: F401  (see below)
 import pytest
 
 from graders.catalog import REPO_ROOT, all_katas, topics
-from graders.plugin import RESULTS
+from graders.plugin import GRADING_ARGS, RESULTS
 from graders.registry import checks_for, load_topic_graders
 
 # pytester's in-process runs drop every module first imported during the run;
@@ -87,12 +87,9 @@ def grade(pytester, request):
             args = ("--kata-seed", seed, *args)
         collect = _Collect()
         result = pytester.runpytest_inprocess(
-            "-p",
-            "graders.plugin",
+            *GRADING_ARGS,
             "-p",
             "no:cacheprovider",
-            "-p",
-            "no:unraisableexception",
             *map(str, paths),
             *args,
             plugins=[collect],
@@ -124,10 +121,3 @@ def kata_tree(tmp_path):
 
 def solution_source(kata) -> str:
     return kata.path("solutions").read_text(encoding="utf-8")
-
-
-def copy_solution(kata, tmp_path: Path) -> Path:
-    target = tmp_path / "exercises" / kata.topic / kata.filename
-    target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copy(kata.path("solutions", REPO_ROOT), target)
-    return target

@@ -20,6 +20,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from graders.catalog import REPO_ROOT, all_katas  # noqa: E402
+from graders.plugin import GRADING_ARGS  # noqa: E402
 from graders.stubs import strip_solutions  # noqa: E402
 from tests.mutants_catalog import apply, load_mutants  # noqa: E402
 
@@ -82,14 +83,11 @@ def main() -> int:
         pytest.main(
             [
                 *files,
-                "-p",
-                "graders.plugin",
+                *GRADING_ARGS,
                 "-p",
                 "no:cacheprovider",
                 "-p",
                 "no:terminal",
-                "-p",
-                "no:unraisableexception",
                 f"--kata-seed={args.seed}",
             ],
             plugins=[outcomes],
