@@ -154,25 +154,38 @@ class LearnerFunction:
             return named
 
 
+def _arrays_in(value, label: str):
+    """(label, array) for every numpy array in value, through lists, tuples and dicts."""
+    if isinstance(value, np.ndarray):
+        yield label, value
+    elif isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            yield from _arrays_in(item, f"{label}[{i}]")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _arrays_in(item, f"{label}[{key!r}]")
+
+
+def _layout(value):
+    """The nesting of lists, tuples and dicts in value (lengths and keys), arrays aside."""
+    if isinstance(value, (list, tuple)):
+        return (len(value), [_layout(v) for v in value])
+    if isinstance(value, dict):
+        return (sorted(map(str, value)), [_layout(v) for v in value.values()])
+    return None
+
+
 def _assert_unchanged(function, arg_name, original, now, bound, hint=""):
-    """Raise KataFailure if an array argument (or a list of arrays) was modified in place."""
-    pairs = []
-    if isinstance(original, np.ndarray):
-        pairs = [(arg_name, original, now)]
-    elif isinstance(original, (list, tuple)):
-        pairs = [
-            (f"{arg_name}[{i}]", o, n)
-            for i, (o, n) in enumerate(zip(original, now, strict=False))
-            if isinstance(o, np.ndarray)
-        ]
-        if len(original) != len(now):
-            raise KataFailure(
-                f"{function} changed the length of its argument {arg_name!r} "
-                f"(from {len(original)} to {len(now)}).\n"
-                f"  called   {describe_call(function, bound)}\n"
-                "  Katas are pure functions: build and return new objects instead."
-            )
-    for label, o, n in pairs:
+    """Raise KataFailure if an argument's arrays (in it, or in the lists, tuples and
+    dicts it holds) were modified in place, or a list or dict in it was resized."""
+    if _layout(original) != _layout(now):
+        raise KataFailure(
+            f"{function} changed the contents of its argument {arg_name!r} "
+            "(added, removed or replaced items in a list or dict).\n"
+            f"  called   {describe_call(function, bound)}\n"
+            "  Katas are pure functions: build and return new objects instead."
+        )
+    for (label, o), (_, n) in zip(_arrays_in(original, arg_name), _arrays_in(now, arg_name)):
         if o.shape != n.shape or not np.array_equal(o, n, equal_nan=True):
             where = first_difference(n, o) if o.shape == n.shape else "its shape changed"
             raise KataFailure(

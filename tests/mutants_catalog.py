@@ -12,11 +12,28 @@ else:  # pragma: no cover
 
 MUTANT_DIR = Path(__file__).with_name("mutants")
 
+# What a wrong mutant's `kinds` may say; every kata needs at least one of each.
+KINDS = {
+    "argument": "wrong only when an argument is away from its usual value: an optional "
+    "parameter off its default, a mode other than the first, or an input a quick test "
+    "would not pick (soft labels, unequal batch sizes, a non-square matrix)",
+    "edge": "wrong only at an edge: one sample, a kink (z = 0), a tie, an extreme value, "
+    "a 3-D input where one is allowed",
+    "in-place": "modifies an argument in place (or hands back an argument's own memory)",
+}
 
-def load_mutants():
-    """(topic, mutant) pairs, every topic file in order."""
+
+def load_mutants(topic: str | None = None):
+    """(topic, mutant) pairs, every topic file in order (or only `topic`'s)."""
     for path in sorted(MUTANT_DIR.glob("*.toml")):
+        if topic and path.stem != topic:
+            continue
         for mutant in tomllib.loads(path.read_text(encoding="utf-8"))["mutant"]:
+            unknown = set(mutant.get("kinds", ())) - set(KINDS)
+            assert not unknown, f"{path.name}: {mutant['name']}: unknown kinds {unknown}"
+            assert not (mutant.get("kinds") and mutant["expect"] == "pass"), (
+                f"{path.name}: {mutant['name']}: an alternative has no kind"
+            )
             yield path.stem, mutant
 
 
