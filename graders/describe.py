@@ -7,6 +7,8 @@ import numpy as np
 
 def describe_value(value) -> str:
     """'float64 array (3, 4)' for arrays, a short repr for everything else."""
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        return f"{value.dtype} array ({value.item()!r})"
     if isinstance(value, np.ndarray):
         return f"{value.dtype} array {tuple(value.shape)}"
     if isinstance(value, (list, tuple)) and value and all(isinstance(v, np.ndarray) for v in value):

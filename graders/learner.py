@@ -136,10 +136,10 @@ class LearnerFunction:
         except NotImplementedError as error:
             raise _not_started(error, self.name) from None
         except (Exception, KeyboardInterrupt, SystemExit) as error:  # not pytest's outcomes
-            raise LearnerRaised(describe_call(self.name, bound), error) from error
+            raise LearnerRaised(describe_call(self.name, before), error) from error
         for arg_name, original in before.items():
             _assert_unchanged(
-                self.name, arg_name, original, bound[arg_name], bound, self.mutation_hint
+                self.name, arg_name, original, bound[arg_name], before, self.mutation_hint
             )
         return result
 
@@ -154,16 +154,26 @@ class LearnerFunction:
             return named
 
 
-def _arrays_in(value, label: str):
-    """(label, array) for every numpy array in value, through lists, tuples and dicts."""
-    if isinstance(value, np.ndarray):
+def _leaves(value, label: str):
+    """(label, value) for every array and number in value, through lists, tuples and dicts."""
+    if isinstance(value, (np.ndarray, int, float, np.generic)):
         yield label, value
     elif isinstance(value, (list, tuple)):
         for i, item in enumerate(value):
-            yield from _arrays_in(item, f"{label}[{i}]")
+            yield from _leaves(item, f"{label}[{i}]")
     elif isinstance(value, dict):
         for key, item in value.items():
-            yield from _arrays_in(item, f"{label}[{key!r}]")
+            yield from _leaves(item, f"{label}[{key!r}]")
+
+
+def _same(before, now) -> bool:
+    if isinstance(before, np.ndarray):
+        return (
+            isinstance(now, np.ndarray)
+            and before.shape == now.shape
+            and np.array_equal(before, now, equal_nan=True)
+        )
+    return type(before) is type(now) and (before == now or (before != before and now != now))
 
 
 def _layout(value):
@@ -175,23 +185,34 @@ def _layout(value):
     return None
 
 
-def _assert_unchanged(function, arg_name, original, now, bound, hint=""):
-    """Raise KataFailure if an argument's arrays (in it, or in the lists, tuples and
-    dicts it holds) were modified in place, or a list or dict in it was resized."""
+def _assert_unchanged(function, arg_name, original, now, passed, hint=""):
+    """Raise KataFailure if an argument's arrays or numbers (it, or those in the lists,
+    tuples and dicts it holds) were modified in place, or a list or dict was resized.
+
+    passed: copies of all the arguments taken before the call, to show what was called."""
     if _layout(original) != _layout(now):
         raise KataFailure(
             f"{function} changed the contents of its argument {arg_name!r} "
             "(added, removed or replaced items in a list or dict).\n"
-            f"  called   {describe_call(function, bound)}\n"
+            f"  called   {describe_call(function, passed)}\n"
             "  Katas are pure functions: build and return new objects instead."
         )
-    for (label, o), (_, n) in zip(_arrays_in(original, arg_name), _arrays_in(now, arg_name)):
-        if o.shape != n.shape or not np.array_equal(o, n, equal_nan=True):
-            where = first_difference(n, o) if o.shape == n.shape else "its shape changed"
-            raise KataFailure(
-                f"{function} modified its argument {label!r} in place ({where}).\n"
-                f"  called   {describe_call(function, bound)}\n"
-                f"  Katas are pure functions: write `{arg_name} = {arg_name} * ...` "
-                f"(a new array), not `{arg_name} *= ...` or `{arg_name}[...] = ...`."
-                + (f"\n  looks like: {hint}" if hint else "")
-            )
+    for (label, o), (_, n) in zip(_leaves(original, arg_name), _leaves(now, arg_name)):
+        if _same(o, n) or label == arg_name and not isinstance(o, np.ndarray):
+            continue  # a number passed alone cannot be changed by the callee
+        if not isinstance(o, np.ndarray):
+            where = f"{o!r} became {n!r}"
+        elif isinstance(n, np.ndarray) and o.shape == n.shape:
+            where = first_difference(n, o)
+        else:  # an item of a list replaced, or the list reordered
+            where = f"shape {o.shape} became {getattr(n, 'shape', type(n).__name__)}"
+        advice = (
+            "build a new array (`x = x * m`), not `x *= m`, `x[...] = ...` or `out=x`."
+            if isinstance(o, np.ndarray)
+            else "copy the list (`list(x)`) and change the copy, or build a new one."
+        )
+        raise KataFailure(
+            f"{function} modified its argument {label!r} in place ({where}).\n"
+            f"  called   {describe_call(function, passed)}\n"
+            f"  Katas are pure functions: {advice}" + (f"\n  looks like: {hint}" if hint else "")
+        )

@@ -36,3 +36,14 @@ def test_in_place_changes_anywhere_in_the_argument_fail(edit, label):
         call(mutates, params)
     expected = f"modified its argument {label!r} in place" if label else "changed the contents"
     assert expected in str(failure.value)
+
+
+def test_a_number_changed_in_a_list_fails_and_a_number_alone_is_fine():
+    def overwrite_tail(losses, patience):
+        losses[2] = float("inf")
+        patience += 1  # rebinding a local: the caller's number cannot change
+
+    with pytest.raises(KataFailure) as failure:
+        call(overwrite_tail, [0.5, 0.4, 0.45], 2)
+    assert "modified its argument 'losses[2]' in place (0.45 became inf)" in str(failure.value)
+    assert "copy the list" in str(failure.value)
