@@ -15,6 +15,7 @@ import torch
 import torch.nn.functional as F
 
 from graders.checks import check_outputs, elements_of, rows_of
+from graders.learner import KataFailure, LearnerRaised
 from graders.reference import tensor
 from graders.registry import check
 
@@ -51,17 +52,40 @@ def grade_elementwise(
 ):
     """One element-wise function (or its derivative) of the kata against torch."""
     value, grad = torch_value_and_grad(lambda t: torch_fn(t, **(kwargs or {})), z)
-    check_outputs(
-        learner,
-        function,
-        (z,),
-        {"output": grad if derivative else value},
-        kwargs=kwargs,
-        oracle=oracle or ("autograd of " if derivative else "") + torch_fn.__name__,
-        mistakes=mistakes,
-        stable_form=stable_form,
-        parts=list(elements_of(z)) if stable_form else (),
-    )
+    try:
+        check_outputs(
+            learner,
+            function,
+            (z,),
+            {"output": grad if derivative else value},
+            kwargs=kwargs,
+            oracle=oracle or ("autograd of " if derivative else "") + torch_fn.__name__,
+            mistakes=mistakes,
+            stable_form=stable_form,
+            parts=list(elements_of(z)) if stable_form else (),
+        )
+    except LearnerRaised as raised:
+        if np.ndim(z) < 2 or not _works_on_1d(learner.fn(function).target, z, kwargs):
+            raise
+        raise KataFailure(
+            f"{function} only works on 1-D input: it raised "
+            f"{type(raised.error).__name__}: {raised.error}\n"
+            f"  called   {raised.call}\n"
+            f"  and returns an answer for the same values flattened to 1-D, z.ravel().\n"
+            "  An element-wise function takes z of any shape: use whole-array numpy "
+            "(np.exp, np.tanh, np.where), not a loop over z or math.* functions, which see "
+            "each row of a matrix as one number."
+        ) from None
+
+
+def _works_on_1d(target, z, kwargs):
+    """Diagnostics only: whether the learner's function returns on z flattened to 1-D."""
+    try:
+        with np.errstate(all="ignore"):
+            target(np.array(z, dtype=np.float64).ravel(), **(kwargs or {}))
+    except Exception:  # noqa: BLE001 - it fails on 1-D input too: not this diagnosis
+        return False
+    return True
 
 
 # ---------------------------------------------------------------- sigmoid
@@ -291,6 +315,11 @@ def _gelu_no_cubic(z):
     return 0.5 * z * (1 + np.tanh(math.sqrt(2 / math.pi) * z))
 
 
+def _gelu_tanh_by_exponentials(z):
+    e = np.exp(2 * math.sqrt(2 / math.pi) * (z + 0.044715 * z**3))
+    return 0.5 * z * (1 + (e - 1) / (e + 1))
+
+
 def _gelu_grad_no_product_rule(z):
     c = math.sqrt(2 / math.pi)
     t = np.tanh(c * (z + 0.044715 * z**3))
@@ -341,6 +370,37 @@ def gelu_grad_values(learner, rng):
         )
 
 
+GELU_EXTREME_MISTAKES = [
+    (
+        "tanh(u) written with exponentials, (e^{2u} − 1)/(e^{2u} + 1): e^{2u} overflows to "
+        "inf once u > 355 (z > ~21) and inf/inf = nan. Use np.tanh, which saturates at ±1.",
+        _gelu_tanh_by_exponentials,
+    ),
+]
+
+
+@check("02_activations/gelu", "gelu and gelu_grad at large |z| (±25 to ±1000): no nan")
+def gelu_extremes(learner, rng):
+    z = rng.normal(scale=2, size=(3, 4))
+    z.flat[:6] = [1000.0, -1000.0, 25.0, -25.0, 0.0, rng.uniform(30, 300)]
+    grade_elementwise(
+        learner,
+        "gelu",
+        z,
+        gelu_tanh,
+        oracle="F.gelu(z, approximate='tanh')",
+        mistakes=GELU_EXTREME_MISTAKES,
+    )
+    grade_elementwise(
+        learner,
+        "gelu_grad",
+        z,
+        gelu_tanh,
+        derivative=True,
+        oracle="autograd of F.gelu(z, approximate='tanh')",
+    )
+
+
 # ---------------------------------------------------------------- softmax
 
 SOFTMAX_STABLE = (
@@ -359,7 +419,22 @@ def softmax_on_wrong_axis(z, axis=-1, max_too=True):
 WRONG_AXIS = (
     "normalised over the wrong axis: sum (and take the max) along `axis`, with keepdims=True."
 )
+
+
+def _softmax_last_axis(z, axis=-1):
+    """Diagnostics only: softmax over the last axis, whatever `axis` says."""
+    if axis % z.ndim == z.ndim - 1:
+        raise ValueError("only another axis can show this mistake")
+    e = np.exp(z - np.max(z, axis=-1, keepdims=True))
+    return e / np.sum(e, axis=-1, keepdims=True)
+
+
 SOFTMAX_MISTAKES = [
+    (
+        "axis argument ignored: normalised over the last axis whatever `axis` says; take "
+        "the max and the sum along `axis`.",
+        _softmax_last_axis,
+    ),
     (WRONG_AXIS, softmax_on_wrong_axis),
     (WRONG_AXIS, lambda z, axis=-1: softmax_on_wrong_axis(z, axis, max_too=False)),
 ]

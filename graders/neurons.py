@@ -61,11 +61,21 @@ def _neuron_activation_first(x, w, b, activation="sigmoid"):
     return float(np.sum(NUMPY_ACTIVATIONS[activation](w * x)) + b)
 
 
+def _neuron_tanh_as_unscaled_sigmoid(x, w, b, activation="sigmoid"):
+    if activation != "tanh":
+        raise ValueError("only a tanh neuron can show this mistake")
+    return float(2 / (1 + np.exp(-(np.dot(w, x) + b))) - 1)
+
+
 NEURON_MISTAKES = [
     ("bias left out: the unit computes activation(w·x + b).", _neuron_no_bias),
     (
         "activation applied before the sum: first z = w·x + b, then activation(z).",
         _neuron_activation_first,
+    ),
+    (
+        "tanh written as 2σ(z) − 1: that is tanh(z/2); tanh(z) = 2σ(2z) − 1.",
+        _neuron_tanh_as_unscaled_sigmoid,
     ),
 ]
 
@@ -102,6 +112,30 @@ def neuron_single_input(learner, rng):
     _grade_neuron(learner, x, w, 0.3, "sigmoid")
 
 
+@check("01_neurons/neuron", "a saturated neuron: w·x + b = ±800 through sigmoid and tanh")
+def neuron_saturated(learner, rng):
+    for activation in ("sigmoid", "tanh"):
+        for target in (800.0, -800.0):
+            d = int(rng.integers(2, 6))
+            x, w = rng.normal(size=d), rng.normal(size=d)
+            b = target - float(np.dot(w, x))  # the pre-activation is ±800 (up to rounding)
+            try:
+                _grade_neuron(learner, x, w, b, activation)
+            except LearnerRaised as raised:
+                if not isinstance(raised.error, (OverflowError, FloatingPointError)):
+                    raise
+                expected = float(TORCH_ACTIVATIONS[activation](tensor(np.float64(target))))
+                raise KataFailure(
+                    f"overflow for a saturated neuron (w·x + b = {target:g})\n"
+                    f"  called   {raised.call}\n"
+                    f"  raised   {type(raised.error).__name__}: {raised.error}\n"
+                    f"  expected {expected:.6g}  (a large |z| is a normal input: the unit "
+                    "is saturated)\n"
+                    "  e^800 overflows a float; compute σ(z) as 1/(1 + e^−z) for z ≥ 0 and "
+                    "e^z/(1 + e^z) for z < 0, or 0.5·(1 + tanh(z/2)); tanh with np.tanh."
+                ) from None
+
+
 @check("01_neurons/neuron", "raises ValueError for an unknown activation")
 def neuron_unknown_activation(learner, rng):
     fn = learner.fn("neuron")
@@ -130,11 +164,26 @@ def _mlp_activation_everywhere(x, params, activation="relu"):
     return out
 
 
+def _mlp_always_relu(x, params, activation="relu"):
+    if activation == "relu":
+        raise ValueError("only another activation can show this mistake")
+    out = x
+    for i, (W, b) in enumerate(params):
+        out = out @ W + b
+        if i < len(params) - 1:
+            out = np.maximum(out, 0.0)
+    return out
+
+
 MLP_MISTAKES = [
     (
         "activation after the last layer too: the output layer returns raw scores "
         "(logits); the activation follows every layer but the last.",
         _mlp_activation_everywhere,
+    ),
+    (
+        "activation argument ignored: relu between the layers whatever `activation` says.",
+        _mlp_always_relu,
     ),
 ]
 
@@ -228,6 +277,13 @@ def _collapse_summed_biases(params):
     return W, sum(b for _, b in params)
 
 
+def _collapse_next_layer_only(params):
+    W, b = params[0][0], params[-1][1]
+    for (_, b_i), (W_next, _) in zip(params, params[1:]):
+        W, b = W @ W_next, b + b_i @ W_next
+    return W, b
+
+
 COLLAPSE_MISTAKES = [
     (
         "bias terms not propagated through later layers: each bias is multiplied by "
@@ -238,6 +294,12 @@ COLLAPSE_MISTAKES = [
         "bias terms not propagated through later layers: the earlier biases are lost; "
         "b = (b1 @ W2 + b2) @ W3 + b3 ...",
         _collapse_last_bias,
+    ),
+    (
+        "bias propagated through the next layer only: b1 must go through every weight "
+        "matrix after it, b = (b1 @ W2 + b2) @ W3 + b3, not b1 @ W2 + b2 @ W3 + b3 "
+        "(right for two layers only).",
+        _collapse_next_layer_only,
     ),
 ]
 
