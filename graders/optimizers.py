@@ -41,6 +41,65 @@ def quadratic_gradient(rng, shape, steps, scale=1.0):
     return grad_fn
 
 
+SPARSE_NOTE = (
+    "  (exact zeros in the gradient: a third of the entries get none on each step, every "
+    "entry on step 3)"
+)
+
+
+def sparse_gradient(rng, shape, steps, scale=1.0):
+    """quadratic_gradient with exact zeros, as a parameter that gets no gradient sees.
+
+    Entry k (flat index) gets a zero gradient on step t when (k + t) % 3 == 0, and every
+    entry gets zero on step 3. So on step 1 some entries see 0 with a zero state, on
+    steps 2, 4, 5 some see 0 with a nonzero state, and step 3 is zero throughout.
+    """
+    dense = quadratic_gradient(rng, shape, steps, scale)
+    index = np.arange(int(np.prod(shape))).reshape(shape)
+
+    def grad_fn(w, step):
+        g = dense(w, step)
+        return np.zeros_like(g) if step == 3 else np.where((index + step) % 3 == 0, 0.0, g)
+
+    return grad_fn
+
+
+def _lazy(step_fn):
+    """Diagnostics only: step_fn, but entries whose gradient is 0 keep their w and state."""
+
+    def lazy(w, grad, *rest, **hyper):
+        new = step_fn(w, grad, *rest, **hyper)
+        old = (w, *rest[: len(new) - 1])
+        return tuple(np.where(grad != 0, n, o) for n, o in zip(new, old, strict=True))
+
+    return lazy
+
+
+def _skips_zero_step(step_fn, n_state):
+    """Diagnostics only: step_fn, but an all-zero gradient returns w and the state as given."""
+
+    def skips(w, grad, *rest, **hyper):
+        if not np.any(grad):
+            return (w, *rest[:n_state])
+        return step_fn(w, grad, *rest, **hyper)
+
+    return skips
+
+
+def zero_gradient_mistakes(step_fn, n_state, still):
+    """The two ways to skip work on a zero gradient; `still`: what the real step still does."""
+    return [
+        (
+            f"entries with a zero gradient left untouched (a lazy, sparse update): {still}",
+            _lazy(step_fn),
+        ),
+        (
+            f"the step skipped when the gradient is all zero: {still}",
+            _skips_zero_step(step_fn, n_state),
+        ),
+    ]
+
+
 # ---------------------------------------------------------------- one step function, many steps
 
 
@@ -92,17 +151,33 @@ class StepKata:
             for name in self.outputs
         }
 
-    def grade(self, learner, rng, *, steps, hyper, mistakes=(), shape=None, scale=1.0):
-        """Run the learner's step function and the oracle on the same problem; compare."""
+    def grade(
+        self,
+        learner,
+        rng,
+        *,
+        steps,
+        hyper,
+        mistakes=(),
+        shape=None,
+        scale=1.0,
+        gradient=quadratic_gradient,
+        note="",
+    ):
+        """Run the learner's step function and the oracle on the same problem; compare.
+
+        gradient(rng, shape, steps, scale) -> grad_fn(w, step) makes the problem.
+        """
         shape = shape or random_shape(rng)
         w0 = rng.normal(size=shape)
-        grad_fn = quadratic_gradient(rng, shape, steps, scale)
+        grad_fn = gradient(rng, shape, steps, scale)
         fn = learner.fn(self.function)
         first_args = (w0, grad_fn(w0, 1), *[np.zeros(shape)] * len(self.state))
         call = fn.describe(*first_args, *((1,) if self.takes_t else ()), **hyper)
         if steps > 1:
             t_note = " with t = 2, 3, ..." if self.takes_t else ""
             call += f", then {steps - 1} more calls fed its own {', '.join(self.outputs)}{t_note}"
+        call += note
         got = self.trajectory(fn, w0, grad_fn, steps, hyper, validate_call=call)
         expected = self.oracle_trajectory(w0, grad_fn, steps, hyper)
         known = [
@@ -139,7 +214,17 @@ def gd_step_matches(learner, rng):
 
 @check("03_optimizers/gradient_descent", "gradient_descent matches torch.optim.SGD over 8 steps")
 def gradient_descent_matches(learner, rng):
-    shape, steps, lr = random_shape(rng), 8, float(rng.uniform(0.05, 0.3))
+    _grade_gradient_descent(learner, rng, random_shape(rng), 8)
+
+
+@check("03_optimizers/gradient_descent", "gradient_descent on a (3, 2) matrix of weights")
+def gradient_descent_matrix(learner, rng):
+    # w0 "of any shape": a weight matrix, not only the vector a quick test passes
+    _grade_gradient_descent(learner, rng, (3, 2), 3)
+
+
+def _grade_gradient_descent(learner, rng, shape, steps):
+    lr = float(rng.uniform(0.05, 0.3))
     w0 = rng.normal(size=shape)
     grad_fn = quadratic_gradient(rng, shape, steps)
     calls = []
@@ -247,6 +332,12 @@ def _momentum_no_lookahead(w, grad, velocity, lr, momentum=0.9, nesterov=False):
     return w - lr * velocity, velocity
 
 
+def _momentum(w, grad, velocity, lr, momentum=0.9, nesterov=False):
+    """Diagnostics only (the oracle is torch): the correct step, for zero_gradient_mistakes."""
+    velocity = momentum * velocity + grad
+    return w - lr * (grad + momentum * velocity if nesterov else velocity), velocity
+
+
 MOMENTUM = StepKata("sgd_momentum_step", ("velocity",), "SGD", {"momentum": 0.9})
 MOMENTUM_MISTAKES = [
     (
@@ -292,6 +383,24 @@ def momentum_nesterov(learner, rng):
     MOMENTUM.grade(learner, rng, steps=6, hyper=hyper, mistakes=NESTEROV_MISTAKES)
 
 
+@check("03_optimizers/momentum", "keeps moving where the gradient is exactly zero")
+def momentum_zero_gradient(learner, rng):
+    still = (
+        "v = μv + g still decays the velocity and w keeps moving by lr·μv where g = 0: "
+        "momentum carries a parameter across a flat stretch."
+    )
+    MOMENTUM.grade(
+        learner,
+        rng,
+        steps=5,
+        hyper={"lr": 0.05},
+        mistakes=zero_gradient_mistakes(_momentum, 1, still),
+        shape=(2, 3),
+        gradient=sparse_gradient,
+        note=SPARSE_NOTE,
+    )
+
+
 @check("03_optimizers/momentum", "works for shapes (1,) and (2, 3, 4)")
 def momentum_shapes(learner, rng):
     for shape in [(1,), (2, 3, 4)]:
@@ -323,6 +432,11 @@ def _adagrad_no_sqrt(w, grad, sum_sq, lr=1e-2, eps=1e-10):
     return w - lr * grad / (sum_sq + eps), sum_sq
 
 
+def _adagrad_no_eps(w, grad, sum_sq, lr=1e-2, eps=1e-10):
+    sum_sq = sum_sq + grad**2
+    return w - lr * grad / np.sqrt(sum_sq), sum_sq
+
+
 ADAGRAD = StepKata("adagrad_step", ("sum_sq",), "Adagrad", {"lr": 1e-2, "eps": 1e-10})
 ADAGRAD_MISTAKES = [
     ("eps inside the square root: PyTorch divides by sqrt(sum_sq) + eps.", _adagrad_eps_inside),
@@ -331,6 +445,11 @@ ADAGRAD_MISTAKES = [
         _adagrad_no_accumulation,
     ),
     ("square root missing: divide by sqrt(sum_sq) + eps, not by sum_sq.", _adagrad_no_sqrt),
+    (
+        "eps dropped or ignored: divide by sqrt(sum_sq) + eps, with the eps given. A parameter "
+        "with no gradient yet has sum_sq = 0, and 0 / sqrt(0) is nan: eps is there for that.",
+        _adagrad_no_eps,
+    ),
 ]
 
 
@@ -365,6 +484,20 @@ def adagrad_tiny(learner, rng):
     )
 
 
+@check("03_optimizers/adagrad", "matches torch where the gradient is exactly zero")
+def adagrad_zero_gradient(learner, rng):
+    ADAGRAD.grade(
+        learner,
+        rng,
+        steps=5,
+        hyper={},
+        mistakes=ADAGRAD_MISTAKES,
+        shape=(2, 3),
+        gradient=sparse_gradient,
+        note=SPARSE_NOTE,
+    )
+
+
 # ---------------------------------------------------------------- rmsprop
 
 
@@ -375,6 +508,12 @@ def _rmsprop_eps_inside(w, grad, square_avg, lr=1e-2, alpha=0.99, eps=1e-8):
 
 def _rmsprop_alpha_swapped(w, grad, square_avg, lr=1e-2, alpha=0.99, eps=1e-8):
     square_avg = (1 - alpha) * square_avg + alpha * grad**2
+    return w - lr * grad / (np.sqrt(square_avg) + eps), square_avg
+
+
+def _rmsprop(w, grad, square_avg, lr=1e-2, alpha=0.99, eps=1e-8):
+    """Diagnostics only (the oracle is torch): the correct step, for zero_gradient_mistakes."""
+    square_avg = alpha * square_avg + (1 - alpha) * grad**2
     return w - lr * grad / (np.sqrt(square_avg) + eps), square_avg
 
 
@@ -419,6 +558,21 @@ def rmsprop_tiny(learner, rng):
         mistakes=RMSPROP_MISTAKES,
         scale=1e-6,
         shape=(1,),
+    )
+
+
+@check("03_optimizers/rmsprop", "matches torch where the gradient is exactly zero")
+def rmsprop_zero_gradient(learner, rng):
+    still = "square_avg still decays, to alpha·square_avg, on a step whose gradient is 0."
+    RMSPROP.grade(
+        learner,
+        rng,
+        steps=5,
+        hyper={},
+        mistakes=[*zero_gradient_mistakes(_rmsprop, 1, still), *RMSPROP_MISTAKES],
+        shape=(2, 3),
+        gradient=sparse_gradient,
+        note=SPARSE_NOTE,
     )
 
 
@@ -509,6 +663,24 @@ def adam_tiny(learner, rng):
         mistakes=ADAM_MISTAKES,
         scale=1e-6,
         shape=(1,),
+    )
+
+
+@check("03_optimizers/adam", "keeps moving where the gradient is exactly zero")
+def adam_zero_gradient(learner, rng):
+    still = (
+        "m and v still decay, and w keeps moving by lr·m_hat / (sqrt(v_hat) + eps) while m is "
+        "nonzero (torch.optim.Adam is dense; SparseAdam and LazyAdam are other optimizers)."
+    )
+    ADAM.grade(
+        learner,
+        rng,
+        steps=5,
+        hyper={},
+        mistakes=[*zero_gradient_mistakes(_adam_variant(), 2, still), *ADAM_MISTAKES],
+        shape=(2, 3),
+        gradient=sparse_gradient,
+        note=SPARSE_NOTE,
     )
 
 
@@ -612,6 +784,24 @@ def adamw_default(learner, rng):
 def adamw_custom(learner, rng):
     hyper = {"lr": 0.1, "beta1": 0.8, "beta2": 0.95, "eps": 1e-3, "weight_decay": 0.3}
     ADAMW.grade(learner, rng, steps=6, hyper=hyper, mistakes=ADAMW_MISTAKES, shape=(2, 3, 4))
+
+
+@check("03_optimizers/adamw", "adamw_step decays and moves w where the gradient is exactly zero")
+def adamw_zero_gradient(learner, rng):
+    still = (
+        "w still shrinks by lr·weight_decay·w, and m and v still decay and keep moving w, "
+        "when the gradient is 0."
+    )
+    ADAMW.grade(
+        learner,
+        rng,
+        steps=5,
+        hyper={},
+        mistakes=[*zero_gradient_mistakes(_adamw_variant("decoupled"), 2, still), *ADAMW_MISTAKES],
+        shape=(2, 3),
+        gradient=sparse_gradient,
+        note=SPARSE_NOTE,
+    )
 
 
 @check("03_optimizers/adamw", "adam_l2_step matches torch.optim.Adam(weight_decay=0.01)")
