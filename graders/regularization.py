@@ -30,8 +30,8 @@ def positive_input(rng, shape=SHAPE):
     return rng.uniform(0.5, 2.0, size=shape) * rng.choice([-1.0, 1.0], size=shape)
 
 
-def grade_dropout_training(learner, rng, p, function="dropout_forward", scaled=True):
-    x = positive_input(rng)
+def grade_dropout_training(learner, rng, p, function="dropout_forward", scaled=True, shape=SHAPE):
+    x = positive_input(rng, shape)
     fn = learner.fn(function)
     seed = int(rng.integers(1 << 30))
     call = fn.describe(x, p, np.random.default_rng(seed))
@@ -106,6 +106,14 @@ def dropout_edges(learner, rng):
             f"wrong out\n  called   {call}\n  with p = 0 nothing is dropped: out must equal x"
         )
     grade_dropout_training(learner, rng, 0.99)
+
+
+@check("08_regularization/dropout", "any shape: 1-D and 3-D inputs, p = 0.5 and 0.3")
+def dropout_any_shape(learner, rng):
+    # 3000 elements per mask: n·p·(1 − p) >= 630 > 100, so each Z_BOUND bound keeps its
+    # 4e-8; four bounds (drop count and mean, two inputs): false failure below 2e-7.
+    for shape, p in (((3000,), 0.5), ((10, 20, 15), 0.3)):
+        grade_dropout_training(learner, rng, p, shape=shape)
 
 
 @check("08_regularization/dropout", "eval mode is the identity and returns a new array")
@@ -262,6 +270,23 @@ def grade_penalty(learner, rng, kind, lam, mistakes):
     )
 
 
+LAST_ARRAY_ONLY = (
+    "the penalty of the last array only: `penalty = ...` inside the loop over weights "
+    "overwrites it; add every array's term (penalty += ...)."
+)
+
+
+def _last_array_only(kind):
+    def outputs(ws, lam):
+        term = (
+            (lambda w: float((w**2).sum())) if kind == "l2" else (lambda w: float(np.abs(w).sum()))
+        )
+        grads = [(2.0 * lam * w) if kind == "l2" else (lam * np.sign(w)) for w in ws]
+        return lam * term(ws[-1]), grads
+
+    return outputs
+
+
 L2_MISTAKES = [
     (
         "the factor 2 missing in the L2 gradient: d/dw of lam·w² is 2·lam·w.",
@@ -271,6 +296,7 @@ L2_MISTAKES = [
         "penalty with a ½: this kata's penalty is lam·Σw² (gradient 2·lam·w).",
         lambda ws, lam: (0.5 * lam * sum(float((w**2).sum()) for w in ws), [lam * w for w in ws]),
     ),
+    (LAST_ARRAY_ONLY, _last_array_only("l2")),
 ]
 L1_MISTAKES = [
     (
@@ -284,6 +310,7 @@ L1_MISTAKES = [
         "lam missing from the gradient: d/dw of lam·|w| is lam·sign(w).",
         lambda ws, lam: (lam * sum(float(np.abs(w).sum()) for w in ws), [np.sign(w) for w in ws]),
     ),
+    (LAST_ARRAY_ONLY, _last_array_only("l1")),
 ]
 
 
@@ -329,17 +356,92 @@ def l1_prox(learner, rng):
 # ---------------------------------------------------------------- early stopping
 
 
-def reference_early_stopping(losses, patience, min_delta):
-    """A second, independent reading of the contract (diagnostics and oracle)."""
-    best, waited = math.inf, 0
+def reference_early_stopping(
+    losses, patience, min_delta, *, improves=None, reset=True, late=False, best_rule="argmin"
+):
+    """A second, independent reading of the contract (the oracle), with switches for the
+    classic mistakes (diagnostics only): `improves(loss, best, min_delta)` in place of
+    loss < best − min_delta, no reset of the count, a stop one epoch late, best_epoch
+    as the last improvement."""
+    improves = improves or (lambda loss, best, md: loss < best - md)
+    best, waited, last_improved = math.inf, 0, 0
+    stop = len(losses) - 1
     for epoch, loss in enumerate(losses):
-        improved = loss < best - min_delta
-        best = loss if improved else best
-        waited = 0 if improved else waited + 1
-        if waited == patience:
-            window = losses[: epoch + 1]
-            return epoch, int(np.argmin(window))
-    return len(losses) - 1, int(np.argmin(losses))
+        improved = improves(loss, best, min_delta)
+        if improved:
+            best, last_improved = loss, epoch
+        waited = 0 if improved and reset else waited + (not improved)
+        if waited == patience + late:
+            stop = epoch
+            break
+    if best_rule == "last improvement":
+        return stop, last_improved
+    return stop, int(np.argmin(losses[: stop + 1]))
+
+
+EARLY_STOPPING_MISTAKES = [
+    (
+        "ties count as improvements (loss <= best − min_delta): an epoch improves only when "
+        "its loss is strictly below best − min_delta.",
+        {"improves": lambda loss, best, md: loss <= best - md},
+    ),
+    (
+        "the patience count not reset when an epoch improves: it counts epochs in a row "
+        "without improvement.",
+        {"reset": False},
+    ),
+    (
+        "stops one epoch late: stop_epoch is the epoch at which the count reaches patience.",
+        {"late": True},
+    ),
+    (
+        "min_delta ignored: an epoch improves only when loss < best − min_delta.",
+        {"improves": lambda loss, best, md: loss < best},
+    ),
+    (
+        "min_delta as a relative threshold (loss < best·(1 − min_delta)): this kata's "
+        "min_delta is absolute, as in Keras and Lightning: loss < best − min_delta.",
+        {"improves": lambda loss, best, md: loss < best * (1 - md)},
+    ),
+    (
+        "best_epoch as the last improvement: with min_delta > 0 a lower loss that is not "
+        "min_delta better does not count as an improvement, yet it is the best loss; "
+        "best_epoch is the index of the lowest loss up to stop_epoch.",
+        {"best_rule": "last improvement"},
+    ),
+]
+
+
+def early_stopping_mistake(fn, cases, always_kwarg) -> str:
+    """'  looks like: ...' when one listed mistake gives the learner's answer on every case."""
+    try:
+        got = [
+            tuple(int(v) for v in fn.target(list(losses), patience, **kwargs))
+            for losses, patience, kwargs in (
+                (losses, patience, {"min_delta": md} if md or always_kwarg else {})
+                for losses, patience, md in cases
+            )
+        ]
+    except Exception:  # noqa: BLE001 - only naming the mistake here
+        return ""
+    for says, switches in EARLY_STOPPING_MISTAKES:
+        if got == [reference_early_stopping(*case, **switches) for case in cases]:
+            return f"\n  looks like: {says}"
+    return ""
+
+
+def call_early_stopping(fn, losses, patience, min_delta, always_kwarg):
+    """The learner's (stop_epoch, best_epoch). The call wrapper checks that the list of
+    losses comes back unchanged."""
+    kwargs = {"min_delta": min_delta} if min_delta or always_kwarg else {}
+    call = fn.describe(losses, patience, **kwargs)
+    result = fn(list(losses), patience, **kwargs)
+    if not isinstance(result, tuple) or len(result) != 2:
+        raise KataFailure(
+            f"wrong return type\n  called   {call}\n  expected "
+            f"(stop_epoch, best_epoch), got {result!r}"
+        )
+    return tuple(int(v) for v in result)
 
 
 CASES = [
@@ -358,16 +460,9 @@ CASES = [
 @check("08_regularization/early_stopping", "patience and min_delta at their boundaries")
 def early_stopping_cases(learner, rng):
     fn = learner.fn("early_stopping")
-    for losses, patience, min_delta in [CASES[i] for i in rng.permutation(len(CASES))]:
-        kwargs = {"min_delta": min_delta} if min_delta else {}
-        call = fn.describe(losses, patience, **kwargs)
-        result = fn(list(losses), patience, **kwargs)
-        if not isinstance(result, tuple) or len(result) != 2:
-            raise KataFailure(
-                f"wrong return type\n  called   {call}\n  expected "
-                f"(stop_epoch, best_epoch), got {result!r}"
-            )
-        got = tuple(int(v) for v in result)
+    cases = [CASES[i] for i in rng.permutation(len(CASES))]
+    for losses, patience, min_delta in cases:
+        got = call_early_stopping(fn, losses, patience, min_delta, always_kwarg=False)
         want = reference_early_stopping(losses, patience, min_delta)
         if got != want:
             raise KataFailure(
@@ -376,22 +471,24 @@ def early_stopping_cases(learner, rng):
                 f"  expected {want}\n  an epoch improves when loss < best − min_delta (strictly); "
                 f"stop at the first index where {patience} epoch(s) in a row did not improve; "
                 "best_epoch is the index of the lowest loss up to stop_epoch."
+                + early_stopping_mistake(fn, cases, always_kwarg=False)
             )
 
 
 @check("08_regularization/early_stopping", "random loss curves")
 def early_stopping_random(learner, rng):
     fn = learner.fn("early_stopping")
+    cases = []
     for _ in range(20):
         n = int(rng.integers(3, 30))
         losses = [float(v) for v in np.round(np.cumsum(rng.normal(-0.05, 0.2, size=n)) + 5, 2)]
-        patience = int(rng.integers(1, 5))
-        min_delta = float(rng.choice([0.0, 0.05, 0.1]))
-        got = tuple(int(v) for v in fn(list(losses), patience, min_delta=min_delta))
+        cases.append((losses, int(rng.integers(1, 5)), float(rng.choice([0.0, 0.05, 0.1]))))
+    for losses, patience, min_delta in cases:
+        got = call_early_stopping(fn, losses, patience, min_delta, always_kwarg=True)
         want = reference_early_stopping(losses, patience, min_delta)
         if got != want:
             raise KataFailure(
                 f"wrong epochs\n  called   early_stopping({losses}, "
                 f"patience={patience}, min_delta={min_delta})\n  got      {got}\n"
-                f"  expected {want}"
+                f"  expected {want}" + early_stopping_mistake(fn, cases, always_kwarg=True)
             )
