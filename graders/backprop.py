@@ -15,6 +15,7 @@ from graders.checks import (
     Mistake,
     assert_fast_enough,
     assert_matches,
+    call_strictly,
     check_outputs,
     expect_array,
     expect_float,
@@ -88,6 +89,65 @@ def dense_square(learner, rng):
 @check("05_backprop/dense_layer", "a batch of one sample (N = 1)")
 def dense_single(learner, rng):
     grade_dense(learner, rng, 1, 3, 2)
+
+
+def _stale_cache(dout, h, W2):
+    """What a backward that reads the last forward's inputs (layer 2's) gives for layer 1."""
+    return {"dx": dout @ W2.T, "dW": h.T @ dout, "db": dout.sum(axis=0)}
+
+
+@check("05_backprop/dense_layer", "two stacked layers: both forwards, then each backward")
+def dense_stacked(learner, rng):
+    # One width throughout, so a backward that reads another layer's cache gets the shapes
+    # right and shows up as wrong values, not as an exception.
+    n, d = int(rng.integers(3, 6)), 3
+    x, W1, b1 = rng.normal(size=(n, d)), rng.normal(size=(d, d)), rng.normal(size=d)
+    W2, b2 = rng.normal(size=(d, d)), rng.normal(size=d)
+    tx, tW1, tb1, tW2, tb2 = (tensor(a).requires_grad_(True) for a in (x, W1, b1, W2, b2))
+    th = tx @ tW1 + tb1
+    th.retain_grad()
+    tout = th @ tW2 + tb2
+    dout = rng.normal(size=(n, d))
+    (tout * tensor(dout)).sum().backward()
+    h, dh = th.detach().numpy(), th.grad.numpy()
+
+    fwd, back = learner.fn("dense_forward"), learner.fn("dense_backward")
+    caches = []
+    for layer, (inp, W, b, want) in enumerate(((x, W1, b1, h), (h, W2, b2, tout.detach()))):
+        call = fwd.describe(inp, W, b) + f" (layer {layer + 1})"
+        out, cache = expect_tuple(fwd(inp, W, b), ("out", "cache"), call)
+        out = expect_array(out, "out", (n, d), call)
+        assert_matches({"out": out}, {"out": np.asarray(want)}, call=call, oracle="torch")
+        caches.append((call, cache))
+    steps = (
+        (2, dout, "dout (random)", {"dx": dh, "dW": tW2.grad.numpy(), "db": tb2.grad.numpy()}),
+        (
+            1,
+            dh,
+            "dL/dh from layer 2",
+            {"dx": tx.grad.numpy(), "dW": tW1.grad.numpy(), "db": tb1.grad.numpy()},
+        ),
+    )
+    for layer, upstream, what, want in steps:
+        call, cache = caches[layer - 1]
+        back_call = f"dense_backward(dout={what}, cache from your {call}), after both forwards"
+        result = expect_tuple(back(upstream, cache), tuple(want), back_call)
+        got = {k: expect_array(v, k, want[k].shape, back_call) for k, v in zip(want, result)}
+        known = (
+            [
+                Mistake(
+                    "backward used the last forward call's inputs (layer 2's), not the cache "
+                    "it was given: keep what backward needs in the returned cache, not in a "
+                    "global.",
+                    lambda: _stale_cache(dh, h, W2),
+                )
+            ]
+            if layer == 1
+            else []
+        )
+        assert_matches(
+            got, want, call=back_call, oracle="torch autograd through both layers", mistakes=known
+        )
 
 
 # ---------------------------------------------------------------- activation_layers
@@ -295,6 +355,11 @@ RELATIVE_MISTAKES = [
             np.max(np.abs(a - b) / np.maximum(1e-8, np.maximum(np.abs(a), np.abs(b))))
         ),
     ),
+    (
+        "no 1e-8 floor in the denominator: where a and b are both 0, |a − b| / (|a| + |b|) "
+        "is 0/0 = nan (and 1 where both are tiny); divide by max(1e-8, |a| + |b|).",
+        lambda a, b: float(np.max(np.abs(a - b) / (np.abs(a) + np.abs(b)))),
+    ),
 ]
 
 
@@ -379,13 +444,25 @@ NET_MISTAKES = [
 ]
 
 
-def grade_net(learner, rng, reg, sizes=(6, 4, 5, 3)):
-    X, y, params = _net_problem(rng, *sizes)
+STABLE_SOFTMAX = (
+    "subtract each row's largest score before exp: softmax(s) = softmax(s − max(s)), "
+    "log-softmax = (s − max) − log Σ exp(s − max)"
+)
+
+
+def grade_net(learner, rng, reg, sizes=(6, 4, 5, 3), problem=None, note=""):
+    """problem: (X, y, params) instead of a random one; then graded with numpy raising
+    on overflow (call_strictly), for scores large enough to overflow a naive softmax."""
+    X, y, params = _net_problem(rng, *sizes) if problem is None else problem
     loss, grads = _torch_net(X, y, params, reg)
     fn = learner.fn("two_layer_net")
     kwargs = {"reg": reg} if reg else {}
-    call = fn.describe(X, y, params, **kwargs)
-    got_loss, got_grads = expect_tuple(fn(X, y, params, **kwargs), ("loss", "grads"), call)
+    call = fn.describe(X, y, params, **kwargs) + note
+    if problem is None:
+        result = fn(X, y, params, **kwargs)
+    else:
+        result = call_strictly(fn, X, y, params, stable_form=STABLE_SOFTMAX, **kwargs)
+    got_loss, got_grads = expect_tuple(result, ("loss", "grads"), call)
     if not isinstance(got_grads, dict) or set(got_grads) != set(params):
         raise KataFailure(
             f"wrong grads\n  called   {call}\n  expected a dict with keys "
@@ -422,6 +499,13 @@ def net_no_reg(learner, rng):
 @check("05_backprop/two_layer_net", "loss and gradients match autograd, reg = 0.3")
 def net_reg(learner, rng):
     grade_net(learner, rng, 0.3)
+
+
+@check("05_backprop/two_layer_net", "scores near ±1000: the softmax must not overflow")
+def net_large_scores(learner, rng):
+    X, y, params = _net_problem(rng, 5, 4, 5, 3)
+    params["b2"] = params["b2"] + np.array([1000.0, 0.0, -1000.0])  # exp(1000) overflows
+    grade_net(learner, rng, 0.0, problem=(X, y, params), note="  (b2 near [1000, 0, -1000])")
 
 
 @check("05_backprop/two_layer_net", "speed: at most 25x a vectorised reference on N = 30000")
@@ -508,6 +592,20 @@ def diagnose_autograd(Value) -> str:
                 f"root = a + b, x.grad must be 8, got {x.grad:g}. A node must pass its "
                 "gradient on only after every node that uses it has added its share: "
                 "sort the graph topologically, then call each _backward in reverse."
+            )
+        x = Value(0.0)
+        x.relu().backward()
+        if x.grad != 0.0:
+            return (
+                f"relu passes the gradient at 0: relu(x).backward() at x = 0 gave x.grad = "
+                f"{x.grad:g}; its derivative at 0 is 0, as in PyTorch (use data > 0)."
+            )
+        x = Value(1.5)
+        (x**3).backward()
+        if abs(x.grad - 6.75) > 1e-9:
+            return (
+                f"the power rule: d(x**n)/dx = n·x**(n−1); (x ** 3).backward() at x = 1.5 "
+                f"must give x.grad = 6.75, got {x.grad:g}."
             )
     except Exception:  # noqa: BLE001 - a probe that cannot run gives no diagnosis
         return ""
@@ -607,6 +705,76 @@ def autograd_numbers(learner, rng):
         (1, 2, 3, 4, 5, 6, 7),
         "2 - v, 3 / v, v ** -1.5, 1 + v, v / 4, 2 * v, v - 1",
     )
+
+
+@check("05_backprop/autograd", "edges: relu at exactly 0, sigmoid and tanh at ±1000")
+def autograd_edges(learner, rng):
+    program = [
+        ("relu(a)", lambda a: a.relu(), (0,)),  # n3 = relu(0): gradient 0 at the kink
+        ("a * b", lambda a, b: a * b, (0, 1)),  # n4 = 0 · big = 0
+        ("relu(a)", lambda a: a.relu(), (4,)),  # n5 = relu(n4), at the kink again
+        ("sigmoid(a)", lambda a: a.sigmoid(), (1,)),  # n6 = σ(+big) = 1
+        ("sigmoid(a)", lambda a: a.sigmoid(), (2,)),  # n7 = σ(−big): e^big overflows
+        ("tanh(a)", lambda a: a.tanh(), (2,)),  # n8 = tanh(−big) = −1
+    ]
+    big = float(rng.uniform(800.0, 1000.0))
+    grade_autograd(
+        learner,
+        rng,
+        [0.0, big, -big],
+        program,
+        (3, 5, 6, 7, 8),
+        "relu(0) + relu(0·big) + σ(big) + σ(−big) + tanh(−big)",
+    )
+
+
+# (label, operation on v = Value(a), w = Value(b)); the number-only ones are where a
+# "shortcut" returns the operand itself.
+NEW_NODE_OPS = [
+    ("v + 0", lambda v, w: v + 0),
+    ("0 + v", lambda v, w: 0 + v),
+    ("v - 0", lambda v, w: v - 0),
+    ("v * 1", lambda v, w: v * 1),
+    ("1 * v", lambda v, w: 1 * v),
+    ("v / 1", lambda v, w: v / 1),
+    ("v ** 1", lambda v, w: v**1),
+    ("v + w", lambda v, w: v + w),
+    ("v * w", lambda v, w: v * w),
+    ("v.relu()", lambda v, w: v.relu()),
+    ("v.tanh()", lambda v, w: v.tanh()),
+]
+
+
+@check("05_backprop/autograd", "every operation returns a new Value, its operands unchanged")
+def autograd_new_nodes(learner, rng):
+    Value = learner.fn("Value").target
+    a, b = (float(t) for t in rng.uniform(0.5, 2.0, size=2))
+    for label, op in NEW_NODE_OPS:
+        with learner_code(f"{label} with v = Value({a:.6g}), w = Value({b:.6g})"):
+            v, w = Value(a), Value(b)
+            before = {"v": (v.data, v.grad), "w": (w.data, w.grad)}
+            out = op(v, w)
+            after = {"v": (v.data, v.grad), "w": (w.data, w.grad)}
+        same = [name for name, node in (("v", v), ("w", w)) if out is node]
+        if same:
+            raise KataFailure(
+                f"{label} returned its operand itself, not a new Value\n"
+                f"  called   v = Value({a:.6g}); w = Value({b:.6g}); out = {label}; "
+                f"out is {same[0]} -> True\n"
+                "  Every operation adds a new node to the graph, even when its value equals "
+                "an operand's: the node's .grad is d(root)/d(node), which differs from the "
+                "operand's when the operand is used elsewhere too."
+            )
+        for name in ("v", "w"):
+            if after[name] != before[name]:
+                raise KataFailure(
+                    f"{label} modified its argument {name!r} in place\n"
+                    f"  called   v = Value({a:.6g}); w = Value({b:.6g}); out = {label}\n"
+                    f"  {name}.data, {name}.grad were {before[name]}, are {after[name]} "
+                    "afterwards\n"
+                    "  An operation builds a new Value from its operands' data and leaves "
+                    "the operands as they were."
+                )
 
 
 @check("05_backprop/autograd", "a second backward() gives the same grads (see the docstring)")

@@ -8,6 +8,7 @@ import torch
 import torch.nn.functional as F
 
 from graders.checks import (
+    ATOL,
     Mistake,
     assert_fast_enough,
     assert_matches,
@@ -35,11 +36,16 @@ def _bn(
     unbiased_norm=False,
     inverted_momentum=False,
     batch_in_eval=False,
+    naive_var=False,
 ):
     """Diagnostics only: batch norm forward with switches for the classic mistakes."""
     if training or batch_in_eval:
         mean, var = x.mean(0), x.var(0, ddof=1 if unbiased_norm else 0)
         unbiased = x.var(0, ddof=1)
+        if naive_var:  # E[x²] − E[x]², the one-pass formula that cancels
+            n = x.shape[0]
+            var = (x**2).mean(axis=0) - mean**2
+            unbiased = var * n / (n - 1)
         if training:
             if inverted_momentum:
                 rm, rv = (
@@ -72,13 +78,20 @@ BN_FORWARD_MISTAKES = [
         "mean and variance.",
         {"batch_in_eval": True},
     ),
+    (
+        "variance as E[x²] − mean²: for a feature whose mean is large next to its spread the "
+        "two terms cancel and rounding error takes over; use mean((x − mean)²), x.var(axis=0).",
+        {"naive_var": True},
+    ),
 ]
 
 
-def bn_problem(rng, n, d, small_variance=False):
+def bn_problem(rng, n, d, small_variance=False, large_offset=False):
     x = rng.normal(loc=rng.normal(size=d), scale=rng.uniform(0.5, 2, size=d), size=(n, d))
     if small_variance:
         x[:, 0] = 3.0 + 1e-3 * rng.normal(size=n)  # variance ~1e-6: where eps placement shows
+    if large_offset:  # E[x²] − mean² loses ~1e-4 of the variance to rounding here
+        x[:, 1:] = 1e4 + 1e-2 * rng.normal(size=(n, d - 1))
     return (
         x,
         rng.uniform(0.5, 1.5, size=d),
@@ -88,7 +101,8 @@ def bn_problem(rng, n, d, small_variance=False):
     )
 
 
-def grade_batchnorm(learner, rng, problem, *, training=True, momentum=None, eps=None):
+def grade_batchnorm(learner, rng, problem, *, training=True, momentum=None, eps=None, atol=ATOL):
+    """atol: for inputs whose rounding alone moves x̂ by more than the default (x ~ 1e4)."""
     x, gamma, beta, rm, rv = problem
     kwargs = {}
     if not training:
@@ -136,12 +150,40 @@ def grade_batchnorm(learner, rng, problem, *, training=True, momentum=None, eps=
         )
         for says, switches in BN_FORWARD_MISTAKES
     ]
+    if not training:
+        mistakes.append(
+            Mistake(
+                "training=False ignored: batch statistics used in eval mode and the running "
+                "ones updated; in eval, normalise with the running mean and variance and "
+                "return them unchanged.",
+                lambda: dict(
+                    zip(
+                        ("out", "running_mean", "running_var"),
+                        _bn(x, gamma, beta, rm, rv, True, m, e),
+                    )
+                ),
+            )
+        )
+    if m != 0.1:
+        mistakes.append(
+            Mistake(
+                f"momentum argument ignored: the running statistics moved with momentum 0.1, "
+                f"not the momentum={m} passed in.",
+                lambda: dict(
+                    zip(
+                        ("out", "running_mean", "running_var"),
+                        _bn(x, gamma, beta, rm, rv, training, 0.1, e),
+                    )
+                ),
+            )
+        )
     assert_matches(
         got,
         expected,
         call=call,
         oracle="F.batch_norm (running stats updated by torch)",
         mistakes=mistakes,
+        atol=atol,
     )
 
     dout = rng.normal(size=x.shape)
@@ -157,6 +199,12 @@ def grade_batchnorm(learner, rng, problem, *, training=True, momentum=None, eps=
         x_hat = (x - x.mean(0)) * inv_std
         return {"dx": dout * gamma * inv_std, "dgamma": (dout * x_hat).sum(0), "dbeta": dout.sum(0)}
 
+    def batch_paths_in_eval():
+        inv_std = 1 / np.sqrt(rv + e)
+        x_hat, dx_hat = (x - rm) * inv_std, dout * gamma
+        dx = inv_std * (dx_hat - dx_hat.mean(0) - x_hat * (dx_hat * x_hat).mean(0))
+        return {"dx": dx, "dgamma": (dout * x_hat).sum(0), "dbeta": dout.sum(0)}
+
     known = (
         [
             Mistake(
@@ -166,10 +214,21 @@ def grade_batchnorm(learner, rng, problem, *, training=True, momentum=None, eps=
             )
         ]
         if training
-        else []
+        else [
+            Mistake(
+                "batch-statistics backward in eval mode: with training=False the running "
+                "mean and variance are constants, so dx = γ·dout / sqrt(running_var + eps).",
+                batch_paths_in_eval,
+            )
+        ]
     )
     assert_matches(
-        got, want, call=back_call, oracle="torch autograd through F.batch_norm", mistakes=known
+        got,
+        want,
+        call=back_call,
+        oracle="torch autograd through F.batch_norm",
+        mistakes=known,
+        atol=atol,
     )
 
 
@@ -185,6 +244,14 @@ def bn_custom(learner, rng):
     grade_batchnorm(
         learner, rng, bn_problem(rng, 8, 4, small_variance=True), momentum=0.3, eps=1e-2
     )
+
+
+@check("07_normalization/batchnorm", "a feature with a large offset (mean 1e4, std 1e-2)")
+def bn_offset(learner, rng):
+    # x ~ 1e4 carries ~1e-12 of rounding, ~1e-10 in x̂ = (x − mean)/σ with σ ~ 1e-2, ~1e-8
+    # in dx; the one-pass variance is off by ~1e-4 relative, ~1e-5 in out.
+    problem = bn_problem(rng, 6, 3, large_offset=True)
+    grade_batchnorm(learner, rng, problem, atol=1e-7)
 
 
 @check("07_normalization/batchnorm", "a batch of two samples (N = 2)")
@@ -221,6 +288,11 @@ def _layernorm_batch_axis(x, gamma, beta, eps=1e-5):
     return gamma * (x - mean) / np.sqrt(var + eps) + beta
 
 
+def _layernorm_axis_1(x, gamma, beta, eps=1e-5):
+    mean, var = x.mean(axis=1, keepdims=True), x.var(axis=1, keepdims=True)
+    return gamma * (x - mean) / np.sqrt(var + eps) + beta
+
+
 def _layernorm_unbiased(x, gamma, beta, eps=1e-5):
     mean, var = x.mean(axis=-1, keepdims=True), x.var(axis=-1, keepdims=True, ddof=1)
     return gamma * (x - mean) / np.sqrt(var + eps) + beta
@@ -247,7 +319,25 @@ def grade_layernorm(learner, rng, shape, eps=None):
                 _layernorm_batch_axis,
             ),
             ("unbiased variance: layer norm divides by D, not D − 1.", _layernorm_unbiased),
-        ],
+            (
+                "normalised over axis 1, not the last axis: for (B, T, D) input axis 1 is T; "
+                "use axis=-1, which is D for 2-D and 3-D input alike.",
+                _layernorm_axis_1,
+            ),
+        ]
+        + (
+            [
+                (
+                    f"eps argument ignored: normalised with eps = 1e-5, not the eps={eps} "
+                    "passed in.",
+                    lambda x, g, b, eps: F.layer_norm(
+                        tensor(x), (d,), weight=tensor(g), bias=tensor(b), eps=1e-5
+                    ).numpy(),
+                )
+            ]
+            if eps is not None
+            else []
+        ),
     )
 
 
