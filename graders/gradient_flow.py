@@ -14,8 +14,9 @@ import numpy as np
 import torch
 
 from graders.checks import Mistake, assert_matches, expect_array, expect_float
+from graders.describe import first_difference
 from graders.layer_checks import check_layer
-from graders.learner import KataFailure
+from graders.learner import KataFailure, learner_code
 from graders.reference import tensor
 from graders.registry import check
 
@@ -122,7 +123,7 @@ INIT = {
 
 def grade_init(learner, kind, fan_in, fan_out, seed, gain=None):
     uniform, variance, mistakes = INIT[kind]
-    g = 1.0 if gain is None else gain
+    g = 1.0 if gain is None else float(gain)
     fn = learner.fn(kind)
     kwargs = {} if gain is None else {"gain": gain}
     call = fn.describe(fan_in, fan_out, np.random.default_rng(seed), **kwargs)
@@ -216,6 +217,98 @@ def he_normal_distribution(learner, rng):
     grade_init(learner, "he_normal", 400, 150, int(rng.integers(1 << 30)))
 
 
+@check("06_gradient_flow/initialization", "gain as a numpy 0-d array: same draws, left unchanged")
+def xavier_gain_array(learner, rng):
+    # np.asarray(5/3) is mutable: `gain *= ...` inside the kata changes the caller's value
+    # (the call wrapper reports it), where a Python float hides that habit. The draws must
+    # equal those for the float 5/3 from the same seed (that distribution is checked above).
+    for kind in ("xavier_uniform", "xavier_normal"):
+        fn = learner.fn(kind)
+        seed = int(rng.integers(1 << 30))
+        gain = np.asarray(5 / 3)
+        call = fn.describe(30, 20, np.random.default_rng(seed), gain=gain)
+        got = expect_array(fn(30, 20, np.random.default_rng(seed), gain=gain), "W", (30, 20), call)
+        call_float = fn.describe(30, 20, np.random.default_rng(seed), gain=5 / 3)
+        want = expect_array(
+            fn(30, 20, np.random.default_rng(seed), gain=5 / 3), "W", (30, 20), call_float
+        )
+        if not np.array_equal(got, want):
+            raise KataFailure(
+                f"gain as an array changes the draws\n  called   {call} with gain = "
+                f"np.asarray(5/3)\n  and      {call_float}\n  from the same seed: "
+                f"{first_difference(got, want)}\n  the same gain must give the same weights, "
+                "whether it is a float or a 0-d array."
+            )
+
+
+def grade_tiny(learner, kind, fan_in, fan_out, seed, draws=120):
+    """A layer of one or two units: finite values of the right shape, and over `draws`
+    generators the same distribution as torch.nn.init's (two-sample KS)."""
+    uniform, variance, _ = INIT[kind]
+    bound = math.sqrt(3 * variance(fan_in, fan_out, 1.0)) * (1 + 1e-12)
+    fn = learner.fn(kind)
+    standardised = (
+        "the draws standardised by their own mean and std (W = (W − W.mean()) / W.std() · std): "
+        "a 1×1 layer has std 0 (0/0 = nan) and a 2-unit layer gets ±std exactly. Draw from "
+        "the distribution itself; the sample variance is only close to the target."
+    )
+    samples = []
+    what = f"{kind}({fan_in}, {fan_out}, rng) with rng = np.random.default_rng(seed + i)"
+    for i in range(draws):
+        if i == 0:  # through the call wrapper once; then directly, the wrapper's copies
+            W = fn(fan_in, fan_out, np.random.default_rng(seed))  # of rng cost ~0.2 ms a call
+        else:
+            with learner_code(what):
+                W = fn.target(fan_in, fan_out, np.random.default_rng(seed + i))
+        ok = isinstance(W, np.ndarray) and W.shape == (fan_in, fan_out) and W.dtype == np.float64
+        if ok and np.all(np.isfinite(W)) and not (uniform and np.abs(W).max() > bound):
+            samples.append(W.ravel())
+            continue
+        call = fn.describe(fan_in, fan_out, np.random.default_rng(seed + i))  # on failure only
+        expect_array(W, "W", (fan_in, fan_out), call)
+        if not np.all(np.isfinite(W)):
+            raise KataFailure(
+                f"values not finite\n  called   {call}\n  got      {W.tolist()}\n"
+                "  expected finite draws from the distribution torch.nn.init uses"
+                + (f"\n  looks like: {standardised}" if W.size == 1 else "")
+            )
+        raise KataFailure(
+            f"wrong distribution\n  called   {call}\n  got      {W.tolist()}, "
+            f"outside the bound ±{bound:.5g}"
+        )
+    got = np.concatenate(samples)
+    generator = torch.Generator().manual_seed(seed)
+    reference = np.concatenate(
+        [
+            torch_init_samples(kind, fan_in, fan_out, int(s), 1.0).ravel()
+            for s in torch.randint(1 << 30, (draws,), generator=generator)
+        ]
+    )
+    ks = ks_statistic(got, reference)
+    ks_limit = KS_C * math.sqrt(2 / got.size)
+    if ks > ks_limit:
+        equal = np.allclose(np.abs(got), np.abs(got[0]), rtol=1e-9)
+        raise KataFailure(
+            f"wrong distribution\n  called   {fn.describe(fan_in, fan_out, np.random.default_rng(seed))}"
+            f" with {draws} seeds\n  two-sample KS statistic {ks:.4f} of the {got.size} values "
+            f"against torch.nn.init samples, limit {ks_limit:.4f}"
+            + (
+                f"\n  every value is ±{abs(got[0]):.5g}\n  looks like: {standardised}"
+                if equal
+                else ""
+            )
+            + "\n  (the threshold fails a correct sampler with probability below 1e-6)"
+        )
+
+
+@check("06_gradient_flow/initialization", "tiny layers (1×1, 2×1): finite, distributed as torch's")
+def init_tiny(learner, rng):
+    for kind in INIT:
+        seed = int(rng.integers(1 << 30))
+        grade_tiny(learner, kind, 1, 1, seed, draws=1)
+        grade_tiny(learner, kind, 2, 1, seed + 1)
+
+
 @check("06_gradient_flow/initialization", "same seed, same array; other seed, other array")
 def init_reproducible(learner, rng):
     for kind in INIT:
@@ -236,6 +329,58 @@ def torch_layer_norms(x, weights, activation):
     return [float(g.norm()) for g in grads]
 
 
+NUMPY_ACTIVATION = {
+    "sigmoid": lambda z: 1 / (1 + np.exp(-z)),
+    "tanh": np.tanh,
+    "relu": lambda z: np.maximum(z, 0.0),
+}
+
+
+def numpy_layer_norms(x, weights, activation, derivative):
+    """The per-layer norms with the local derivative given as derivative(z, h): for the
+    known mistakes (the right ones come from torch autograd)."""
+    hs, zs = [x], []
+    for W in weights:
+        zs.append(hs[-1] @ W)
+        hs.append(NUMPY_ACTIVATION[activation](zs[-1]))
+    grad_h, norms = np.ones_like(hs[-1]), []
+    for i in reversed(range(len(weights))):
+        grad_z = grad_h * derivative(zs[i], hs[i + 1])
+        norms.append(float(np.linalg.norm(hs[i].T @ grad_z)))
+        grad_h = grad_z @ weights[i].T
+    return norms[::-1]
+
+
+NORM_MISTAKES = {
+    "sigmoid": [
+        (
+            "σ' applied to the output: σ(h)(1 − σ(h)) where h is already σ(z); from the "
+            "output, σ' = h(1 − h).",
+            lambda z, h: NUMPY_ACTIVATION["sigmoid"](h) * (1 - NUMPY_ACTIVATION["sigmoid"](h)),
+        ),
+    ],
+    "tanh": [
+        (
+            "tanh' applied to the output: 1 − tanh(h)² where h is already tanh(z); from the "
+            "output, tanh' = 1 − h².",
+            lambda z, h: 1 - np.tanh(h) ** 2,
+        ),
+        (
+            "the sigmoid derivative h(1 − h) used for tanh: tanh' = 1 − h².",
+            lambda z, h: h * (1 - h),
+        ),
+    ],
+    "relu": [
+        (
+            "relu'(0) taken as 1 (z >= 0): a unit at exactly z = 0 passes no gradient, "
+            "relu'(0) = 0 as in torch.",
+            lambda z, h: (z >= 0).astype(float),
+        ),
+        ("relu' = 1 everywhere: the gradient is 0 where z ≤ 0.", lambda z, h: np.ones_like(z)),
+    ],
+}
+
+
 def grade_norms(learner, x, weights, activation):
     expected = torch_layer_norms(x, weights, activation)
     fn = learner.fn("layer_gradient_norms")
@@ -254,6 +399,10 @@ def grade_norms(learner, x, weights, activation):
             f"  expected {np.round(expected, 6)}  (torch autograd)\n"
             "  looks like: last layer first: return the first layer's norm first."
         )
+    mistakes = [
+        *NORM_MISTAKES[activation],
+        ("the activation's derivative left out of the backward pass.", lambda z, h: 1.0),
+    ]
     assert_matches(
         dict(zip(labels, got)),
         dict(zip(labels, expected)),
@@ -261,6 +410,13 @@ def grade_norms(learner, x, weights, activation):
         oracle="torch autograd of sum(outputs), Frobenius norms",
         rtol=1e-8,
         atol=1e-12,
+        mistakes=[
+            Mistake(
+                says,
+                lambda d=d: dict(zip(labels, numpy_layer_norms(x, weights, activation, d))),
+            )
+            for says, d in mistakes
+        ],
     )
     return got
 
@@ -286,6 +442,17 @@ def vanishing_demo(learner, rng):
         f"{sigmoid[0] / sigmoid[-1]:.1e} (vanishing), relu with He init "
         f"{relu[0] / relu[-1]:.2f} (held)."
     )
+
+
+@check("06_gradient_flow/vanishing", "relu stack through exact kinks (z = 0): relu'(0) = 0")
+def vanishing_kinks(learner, rng):
+    # a zero column in a weight matrix (a pruned unit) puts that unit exactly at z = 0 for
+    # every sample, while its layer's inputs are not 0: relu'(0) decides its gradient
+    sizes = [4, 5, 5, 4, 3]
+    weights = [rng.normal(size=(a, b)) / math.sqrt(a) for a, b in zip(sizes, sizes[1:])]
+    weights[0][:, int(rng.integers(5))] = 0.0
+    weights[2][:, int(rng.integers(4))] = 0.0
+    grade_norms(learner, rng.normal(size=(6, 4)), weights, "relu")
 
 
 # ---------------------------------------------------------------- diagnostics
@@ -462,7 +629,40 @@ def _norm_after(grads, max_norm, norm_type=2.0):
     return clipped, _norm(clipped, norm_type)
 
 
+def _two_norm_always(grads, max_norm, norm_type=2.0):
+    total = _norm(grads, 2.0)
+    return [g * min(1.0, max_norm / (total + 1e-6)) for g in grads], total
+
+
+def _no_abs(grads, max_norm, norm_type=2.0):
+    flat = np.concatenate([g.ravel() for g in grads])
+    total = float(np.max(flat)) if norm_type == math.inf else float(np.sum(flat**norm_type))
+    total = total if norm_type == math.inf else total ** (1 / norm_type)
+    return [g * min(1.0, max_norm / (total + 1e-6)) for g in grads], total
+
+
+def _only_above(grads, max_norm, norm_type=2.0):
+    total = _norm(grads, norm_type)
+    return [g * (max_norm / (total + 1e-6) if total > max_norm else 1.0) for g in grads], total
+
+
+# first: at the limit the answers differ by ~1e-6 relative, so the mistakes that equal the
+# right answer there (norm_type ignored at p = 2, ...) would match too
 CLIP_NORM_MISTAKES = [
+    (
+        "`if total > max_norm: scale` skips the clip at the limit: the factor is "
+        "min(1, max_norm/(total + 1e-6)), already below 1 when total = max_norm.",
+        _only_above,
+    ),
+    (
+        "norm_type ignored: the 2-norm computed whatever norm_type says.",
+        _two_norm_always,
+    ),
+    (
+        "the absolute value missing in the p-norm: (Σ g^p)^(1/p) is right for p = 2 only; "
+        "the p-norm is (Σ |g|^p)^(1/p).",
+        _no_abs,
+    ),
     (
         "each array clipped by its own norm: clip_grad_norm computes one norm over all arrays "
         "together and scales them all by the same factor.",
@@ -479,11 +679,11 @@ CLIP_NORM_MISTAKES = [
 ]
 
 
-def grade_clip_norm(learner, grads, max_norm, norm_type):
+def grade_clip_norm(learner, grads, max_norm, norm_type, note=""):
     expected, total = torch_clip_norm(grads, max_norm, norm_type)
     fn = learner.fn("clip_grad_norm")
     kwargs = {} if norm_type == 2.0 else {"norm_type": norm_type}
-    call = fn.describe(grads, max_norm, **kwargs)
+    call = fn.describe(grads, max_norm, **kwargs) + note
     result = fn(grads, max_norm, **kwargs)
     if not isinstance(result, (tuple, list)) or len(result) != 2:
         raise KataFailure(
@@ -520,6 +720,22 @@ def clip_norm_other(learner, rng):
     grade_clip_norm(learner, gradient_list(rng, 2.0), 1.5, 1.0)
     grade_clip_norm(learner, gradient_list(rng, 2.0), 0.5, math.inf)
     grade_clip_norm(learner, gradient_list(rng, 0.01), 0.5, math.inf)
+
+
+@check("06_gradient_flow/clipping", "clip_grad_norm with the total norm at the limit")
+def clip_norm_at_limit(learner, rng):
+    # max_norm equal to the total norm (a hair above it, 1e-10 relative, so that rounding
+    # in the learner's own norm cannot put it over): torch still scales, by
+    # max_norm/(total + 1e-6), a change of ~1e-6 relative that the comparison sees
+    grads = gradient_list(rng, 0.3)
+    total = float(torch.linalg.vector_norm(torch.cat([tensor(g).ravel() for g in grads])))
+    grade_clip_norm(
+        learner,
+        grads,
+        total * (1 + 1e-10),
+        2.0,
+        note="\n           max_norm = the total 2-norm of grads",
+    )
 
 
 @check("06_gradient_flow/clipping", "clip_grad_value matches torch.nn.utils.clip_grad_value_")
@@ -572,6 +788,21 @@ def grade_residual(learner, rng, n, d, h):
         _residual,
         rng=rng,
         oracle="x + relu(x @ W1 + b1) @ W2 + b2 in torch",
+        forward_mistakes=[
+            (
+                "b1 left out of the pre-activation: F(x) = relu(x @ W1 + b1) @ W2 + b2 "
+                "(right only while the biases are still 0).",
+                lambda x, W1, b1, W2, b2: x + np.maximum(x @ W1, 0.0) @ W2 + b2,
+            ),
+            (
+                "b2 left out: F(x) = relu(x @ W1 + b1) @ W2 + b2.",
+                lambda x, W1, b1, W2, b2: x + np.maximum(x @ W1 + b1, 0.0) @ W2,
+            ),
+            (
+                "the skip connection left out: out = x + F(x).",
+                lambda x, W1, b1, W2, b2: np.maximum(x @ W1 + b1, 0.0) @ W2 + b2,
+            ),
+        ],
         backward_mistakes=[
             (
                 "the identity path left out of dx: out = x + F(x), so "
@@ -591,4 +822,12 @@ def residual_random(learner, rng):
 
 @check("06_gradient_flow/residual", "a batch of one sample, a wide hidden layer")
 def residual_single(learner, rng):
-    grade_residual(learner, rng, 1, 3, 16)
+    try:
+        grade_residual(learner, rng, 1, 3, 16)
+    except KataFailure as failure:
+        if "has shape (3,), expected (1, 3)" not in str(failure):
+            raise
+        raise KataFailure(
+            f"{failure}\n  looks like: the batch axis of a one-sample batch dropped "
+            "(np.squeeze, or indexing [0]): a batch of N = 1 is still (1, D)."
+        ) from None
