@@ -11,10 +11,11 @@ import math
 import numpy as np
 import torch
 import torch.nn.functional as F
+from numpy.random import default_rng
 from torch.distributions import Normal, kl_divergence
 
 from graders.checks import Mistake, assert_fast_enough, assert_matches, check_outputs, expect_float
-from graders.learner import KataFailure
+from graders.learner import KataFailure, LearnerRaised
 from graders.reference import tensor
 from graders.registry import check
 
@@ -55,31 +56,56 @@ def contrast_values(learner, rng):
 
 
 @check(
-    "10_beyond/curse_of_dimensionality", "contrast_by_dimension: the docstring's draws; it falls"
+    "10_beyond/curse_of_dimensionality",
+    "a query that is one of the points: d_min = 0, contrast inf",
 )
-def contrast_by_dimension_values(learner, rng):
-    seed, dims, n = int(rng.integers(1 << 30)), [2, 10, 100, 1000], 200
-    reference_rng = np.random.default_rng(seed)
-    expected = []
-    for d in dims:
-        X = reference_rng.random((n, d))
-        expected.append(torch_contrast(X, reference_rng.random(d)))
+def contrast_zero_distance(learner, rng):
+    fn = learner.fn("relative_contrast")
+    for n, d in ((12, 5), (40, 30)):
+        # coordinates on a grid of sixteenths: every distance formula (direct, or through
+        # |x|² − 2x·q + |q|², as torch.cdist does for larger inputs) is exact, so d_min is 0.0
+        X = rng.integers(0, 16, size=(n, d)) / 16.0
+        i = int(rng.integers(n))
+        query = X[i].copy()
+        expected = torch_contrast(X, query)  # inf: (d_max − 0) / 0
+        call = fn.describe(X, query) + f"  (query = X[{i}])"
+        with np.errstate(divide="ignore"):  # x / 0.0 is the right answer here, not a warning
+            got = expect_float(fn(X, query), "contrast", call)
+        if got != expected:
+            raise KataFailure(
+                f"wrong contrast\n  called   {call}\n  got      {got:.10g}\n"
+                f"  expected {expected}  (torch.cdist: the query is row {i} of X, so d_min = 0 "
+                "and (d_max − d_min) / d_min is infinite)\n  looks like: an epsilon added "
+                "to d_min, or the zero distance skipped: compute the formula as written; "
+                "numpy's x / 0.0 gives inf."
+            )
 
-    def query_first(n_points, dims, rng):
-        out = []
-        for d in dims:
+
+def reference_contrasts(n_points, dims, rng, *, query_first=False):
+    """The docstring's draws, in order: for each d, X = rng.random((n, d)), then the query."""
+    out = []
+    for d in dims:
+        if query_first:
             q = rng.random(d)
             out.append(torch_contrast(rng.random((n_points, d)), q))
-        return out
+        else:
+            X = rng.random((n_points, d))
+            out.append(torch_contrast(X, rng.random(d)))
+    return out
 
+
+def grade_contrasts(learner, n, dims, seed):
+    """contrast_by_dimension(n, dims, default_rng(seed)) against the reference draws."""
+    expected = reference_contrasts(n, dims, default_rng(seed))
     fn = learner.fn("contrast_by_dimension")
-    call = fn.describe(n, dims, np.random.default_rng(seed))
-    got = fn(n, dims, np.random.default_rng(seed))
+    call = fn.describe(n, dims, default_rng(seed))
+    got = fn(n, dims, default_rng(seed))
     if not isinstance(got, (list, tuple, np.ndarray)) or len(got) != len(dims):
         raise KataFailure(
             f"wrong result\n  called   {call}\n  expected a list of {len(dims)} floats"
         )
     labels = [f"contrast at d = {d}" for d in dims]
+
     assert_matches(
         {k: expect_float(v, k, call) for k, v in zip(labels, got)},
         dict(zip(labels, expected)),
@@ -89,10 +115,29 @@ def contrast_by_dimension_values(learner, rng):
             Mistake(
                 "query drawn before X: for each d draw X = rng.random((n, d)) first, "
                 "then query = rng.random(d).",
-                lambda: dict(zip(labels, query_first(n, dims, np.random.default_rng(seed)))),
-            )
+                lambda: dict(
+                    zip(labels, reference_contrasts(n, dims, default_rng(seed), query_first=True))
+                ),
+            ),
+            Mistake(
+                "dims sorted (or reordered) before drawing: go through dims in the order "
+                "given, drawing for each in turn, and return the contrasts in that order.",
+                lambda: dict(zip(labels, reference_contrasts(n, sorted(dims), default_rng(seed)))),
+            ),
         ],
     )
+    return expected
+
+
+@check(
+    "10_beyond/curse_of_dimensionality",
+    "contrast_by_dimension: the docstring's draws; dims in any order; it falls",
+)
+def contrast_by_dimension_values(learner, rng):
+    dims = [2, 10, 100, 1000]
+    expected = grade_contrasts(learner, 200, dims, int(rng.integers(1 << 30)))
+    # dims as given, not sorted: the draws follow the list's order
+    grade_contrasts(learner, 20, [40, 3, 12], int(rng.integers(1 << 30)))
     return (
         "relative contrast by dimension: "
         + ", ".join(f"d={d}: {c:.3g}" for d, c in zip(dims, expected))
@@ -151,6 +196,9 @@ def vae_kl(learner, rng):
             (mu, logvar),
             {"kl": expected},
             oracle="kl_divergence(Normal(mu, σ), Normal(0, 1)).sum(-1)",
+            note="  (one sample: kl is still an array, of shape (1,); no squeeze())"
+            if n == 1
+            else "",
             mistakes=[
                 (
                     "averaged over the latent dimensions: the KL of a diagonal Gaussian "
@@ -209,14 +257,25 @@ def gan_values(learner, rng):
     for n, m in ((8, 8), (5, 3), (1, 1)):
         real, fake = rng.normal(loc=1, scale=2, size=n), rng.normal(loc=-1, scale=2, size=m)
         d_loss, g_loss = torch_gan(real, fake)
-        check_outputs(
-            learner,
-            "gan_losses",
-            (real, fake),
-            {"d_loss": d_loss, "g_loss": g_loss},
-            oracle="F.binary_cross_entropy_with_logits (mean)",
-            mistakes=GAN_MISTAKES,
-        )
+        try:
+            check_outputs(
+                learner,
+                "gan_losses",
+                (real, fake),
+                {"d_loss": d_loss, "g_loss": g_loss},
+                oracle="F.binary_cross_entropy_with_logits (mean)",
+                mistakes=GAN_MISTAKES,
+            )
+        except LearnerRaised as raised:
+            if n == m or "broadcast" not in str(raised.error):
+                raise
+            raise KataFailure(
+                f"batch sizes differ\n  called   {raised.call}\n  your code raised "
+                f"{type(raised.error).__name__}: {raised.error}\n  real and generated "
+                f"batches may differ in size ({n} and {m}).\n  looks like: the real and fake "
+                "terms added element-wise: take each BCE as a mean over its own batch, "
+                "then add the two means."
+            ) from None
 
 
 @check("10_beyond/gan", "stable for logits of ±1000")
@@ -256,7 +315,7 @@ def torch_attention(q, k, v, mask):
     return out.numpy(), weights.numpy()
 
 
-def _attention(q, k, v, mask=None, *, scale=True, invert=False, query_axis=False):
+def _attention(q, k, v, mask=None, *, scale=True, invert=False, query_axis=False, empty_nan=False):
     """Diagnostics only: attention with switches for the classic mistakes."""
     scores = q @ np.swapaxes(k, -1, -2) / (np.sqrt(q.shape[-1]) if scale else 1.0)
     if mask is not None:
@@ -266,6 +325,10 @@ def _attention(q, k, v, mask=None, *, scale=True, invert=False, query_axis=False
     e = np.exp(scores - np.where(np.isfinite(top), top, 0.0))
     total = e.sum(axis=axis, keepdims=True)
     weights = np.divide(e, total, out=np.zeros_like(e), where=total > 0)
+    if empty_nan:  # softmax of a row of −inf: (−inf) − (−inf) = nan everywhere in it
+        if np.all(total > 0):
+            raise ValueError("no fully masked row: this mistake does not apply")
+        weights = np.where(total > 0, weights, np.nan)
     return weights @ v, weights
 
 
@@ -283,6 +346,12 @@ ATTENTION_MISTAKES = [
     (
         "softmax over the queries: each query's weights over the keys sum to 1 (axis=-1).",
         lambda q, k, v, mask=None: _attention(q, k, v, mask, query_axis=True),
+    ),
+    (
+        "a fully masked row gives nan: its max is −inf and (−inf) − (−inf) = nan. Replace a "
+        "non-finite row max by 0 and divide only where the sum is > 0, so that such a query "
+        "gets weights 0 and output 0 (as torch >= 2.5).",
+        lambda q, k, v, mask=None: _attention(q, k, v, mask, empty_nan=True),
     ),
 ]
 

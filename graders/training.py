@@ -10,7 +10,8 @@ import numpy as np
 import torch
 
 from graders.checks import check_outputs, expect_float
-from graders.learner import KataFailure
+from graders.describe import first_difference
+from graders.learner import KataFailure, learner_code
 from graders.reference import tensor
 from graders.registry import check
 
@@ -22,7 +23,17 @@ def collect_batches(learner, X, y, batch_size, seed=None, shuffle=True):
     kwargs = {"shuffle": False} if not shuffle else {}
     rng = None if seed is None else np.random.default_rng(seed)
     call = fn.describe(X, y, batch_size, rng, **kwargs)
-    batches = list(fn(X, y, batch_size, rng, **kwargs))
+    before = {"X": X.copy(), "y": y.copy()}
+    with learner_code(call):  # a generator runs as it is consumed, not when it is called
+        batches = list(fn(X, y, batch_size, rng, **kwargs))
+    for name, now in (("X", X), ("y", y)):
+        if not np.array_equal(now, before[name]):
+            raise KataFailure(
+                f"minibatches modified its argument {name!r} in place "
+                f"({first_difference(now, before[name])}).\n  called   {call}\n"
+                "  Shuffle through an index (X[order] is a new array), never X[:] = X[order] "
+                "or rng.shuffle(X): the caller's data set must stay as it was."
+            )
     for i, pair in enumerate(batches):
         if not isinstance(pair, tuple) or len(pair) != 2:
             raise KataFailure(f"wrong batch\n  called   {call}\n  batch {i} is not a pair (Xb, yb)")
@@ -38,6 +49,11 @@ def check_one_pass(learner, X, y, batch_size, seed):
         looks = ""
         if sizes == [batch_size] * (n // batch_size):
             looks = "\n  looks like: last partial batch dropped: yield the short remainder too."
+        elif sizes == [*want_sizes, 0]:
+            looks = (
+                "\n  looks like: an empty last batch: N is a multiple of batch_size here, and "
+                "N // batch_size + 1 batches leave the last one empty (use ceil(N / batch_size))."
+            )
         raise KataFailure(
             f"wrong batch sizes\n  called   {call}\n  got      {sizes}\n"
             f"  expected {want_sizes} (every example once; the last batch may be "
@@ -80,14 +96,22 @@ def batching_edges(learner, rng):
     check_one_pass(learner, X, y, 1, 3)
 
 
-@check("09_training/batching", "shuffle=False keeps the order; same seed, same order")
+@check("09_training/batching", "shuffle=False keeps the order (with or without rng); same seed")
 def batching_order(learner, rng):
     X, y = indexed_data(rng, 17)
-    batches, call = collect_batches(learner, X, y, 4, shuffle=False)
-    if not np.array_equal(np.concatenate([yb for _, yb in batches]), y):
-        raise KataFailure(
-            f"order changed\n  called   {call}\n  shuffle=False keeps the original order."
-        )
+    for seed in (None, 7):  # shuffle=False must keep the order even when an rng is given
+        batches, call = collect_batches(learner, X, y, 4, seed, shuffle=False)
+        if not np.array_equal(np.concatenate([yb for _, yb in batches]), y):
+            looks = ""
+            if seed is not None:
+                looks = (
+                    "\n  looks like: shuffled because an rng was given: shuffle alone decides; "
+                    "shuffle=False keeps the order whatever rng is."
+                )
+            raise KataFailure(
+                f"order changed\n  called   {call}\n  shuffle=False keeps the original "
+                f"order.{looks}"
+            )
     first = check_one_pass(learner, X, y, 4, 5)
     again = check_one_pass(learner, X, y, 4, 5)
     other = check_one_pass(learner, X, y, 4, 6)
@@ -135,6 +159,13 @@ NOISE_MISTAKES = [
         "the correction (N − b)/N instead of (N − b)/(N − 1).",
         lambda G, b: float((len(G) - b) / (b * len(G)) * np.mean(((G - G.mean(0)) ** 2).sum(1))),
     ),
+    (
+        "N read from the wrong axis: per_example_grads is (N, P), so N = shape[0] (the two "
+        "only agree when N = P).",
+        lambda G, b: float(
+            (G.shape[1] - b) / (b * (G.shape[1] - 1)) * np.mean(((G - G.mean(0)) ** 2).sum(1))
+        ),
+    ),
 ]
 
 
@@ -180,9 +211,29 @@ def reference_lr(step, total, warmup, base, floor):
         return base * step / warmup
     if step > total:
         return floor
+    return cosine_part(step, total, warmup, base, floor)
+
+
+def cosine_part(step, total, warmup, base, floor):
     return floor + (base - floor) * 0.5 * (
         1 + math.cos(math.pi * (step - warmup) / (total - warmup))
     )
+
+
+def lr_looks_like(got, step, total, warmup, base, floor) -> str:
+    """A "looks like" line naming the schedule mistake that gives `got`, or ""."""
+
+    def near(value):
+        return math.isclose(got, value, rel_tol=1e-9, abs_tol=1e-12)
+
+    if step > total and near(cosine_part(step, total, warmup, base, floor)):
+        return (
+            "\n  looks like: no floor after total_steps: past total_steps the lr stays at "
+            "min_lr (the cosine would rise again)."
+        )
+    if floor and step >= warmup and near(reference_lr(step, total, warmup, base, 0.0)):
+        return "\n  looks like: min_lr ignored: the cosine decays from base_lr to min_lr, not to 0."
+    return ""
 
 
 @check("09_training/lr_schedule", "pinned points: step 0, warmup_steps, the middle, total_steps")
@@ -206,18 +257,27 @@ def lr_points(learner, rng):
             raise KataFailure(
                 f"wrong lr at {label}\n  called   {call}\n  got      {got:.10g}\n"
                 f"  expected {want:.10g}  (the formula in the docstring)"
+                + lr_looks_like(got, step, total, warmup, base, floor)
             )
 
 
-@check("09_training/lr_schedule", "every step (so: rises during warm-up, then falls); no warm-up")
+@check(
+    "09_training/lr_schedule",
+    "every step (rises in warm-up, then falls); default min_lr; no warm-up",
+)
 def lr_curve(learner, rng):
     fn = learner.fn("warmup_cosine_lr")
-    for total, warmup in ((50, 8), (30, 0)):
+    # min_lr None: left at its default 0.0; warmup_steps = 0: no warm-up at all
+    for total, warmup, floor in ((50, 8, None), (50, 8, 0.01), (30, 0, 0.01)):
+        kwargs = {} if floor is None else {"min_lr": floor}
+        values = [fn(s, total, warmup, 0.5, **kwargs) for s in range(total + 3)]
         values = [
-            expect_float(fn(s, total, warmup, 0.5, min_lr=0.01), "lr", "warmup_cosine_lr")
-            for s in range(total + 3)
+            float(v)
+            if isinstance(v, float)  # Python or numpy float; anything else is vetted below
+            else expect_float(v, "lr", fn.describe(s, total, warmup, 0.5, **kwargs))
+            for s, v in enumerate(values)
         ]
-        want = [reference_lr(s, total, warmup, 0.5, 0.01) for s in range(total + 3)]
+        want = [reference_lr(s, total, warmup, 0.5, floor or 0.0) for s in range(total + 3)]
         bad = [
             s
             for s, (g, w) in enumerate(zip(values, want))
@@ -226,9 +286,30 @@ def lr_curve(learner, rng):
         if bad:
             s = bad[0]
             raise KataFailure(
-                f"wrong lr at step {s}\n  called   warmup_cosine_lr({s}, {total}, "
-                f"{warmup}, 0.5, min_lr=0.01)\n  got      {values[s]:.10g}\n"
-                f"  expected {want[s]:.10g}"
+                f"wrong lr at step {s}\n  called   {fn.describe(s, total, warmup, 0.5, **kwargs)}"
+                f"\n  got      {values[s]:.10g}\n  expected {want[s]:.10g}"
+                + lr_looks_like(values[s], s, total, warmup, 0.5, floor or 0.0)
+            )
+
+
+@check("09_training/lr_schedule", "base_lr and min_lr as 0-d arrays (a tensor-like lr), untouched")
+def lr_array_hyperparameters(learner, rng):
+    # torch.optim accepts a tensor lr; here a 0-d numpy array. The call wrapper checks that
+    # the arrays are unchanged afterwards (`base_lr *= ...` on an array changes the caller's).
+    fn = learner.fn("warmup_cosine_lr")
+    total, warmup = 40, 6
+    base, floor = float(rng.uniform(0.1, 1.0)), float(rng.uniform(0.001, 0.05))
+    for step in (2, warmup, 23, total, total + 4):
+        base_lr, min_lr = np.array(base), np.array(floor)
+        call = fn.describe(step, total, warmup, base_lr, min_lr=min_lr)
+        got = expect_float(fn(step, total, warmup, base_lr, min_lr=min_lr), "lr", call)
+        want = reference_lr(step, total, warmup, base, floor)
+        if not math.isclose(got, want, rel_tol=1e-9, abs_tol=1e-12):
+            raise KataFailure(
+                f"wrong lr at step {step}\n  called   {call}  (base_lr = np.array({base:.6g}), "
+                f"min_lr = np.array({floor:.6g}))\n  got      {got:.10g}\n"
+                f"  expected {want:.10g}  (the formula in the docstring)"
+                + lr_looks_like(got, step, total, warmup, base, floor)
             )
 
 
@@ -284,6 +365,21 @@ def train(learner, X, y, seed, **overrides):
     params, history = result
     if set(params) != {"W1", "b1", "W2", "b2"}:
         raise KataFailure(f"wrong params\n  called   {call}\n  expected keys W1, b1, W2, b2")
+    d, h, c = X.shape[1], settings["hidden_dim"], int(y.max()) + 1
+    shapes = {
+        "W1": ((d, h), "(D, hidden_dim)"),
+        "b1": ((h,), "(hidden_dim,)"),
+        "W2": ((h, c), "(hidden_dim, C)"),
+        "b2": ((c,), "(C,)"),
+    }
+    for key, (shape, formula) in shapes.items():
+        got = np.shape(params[key])
+        if got != shape:
+            raise KataFailure(
+                f"wrong params\n  called   {call}\n  {key} has shape {got}, expected "
+                f"{shape} = {formula} with hidden_dim={h}, D={d}, C={c}: build the network "
+                "from the arguments, not from fixed numbers."
+            )
     if len(history) != settings["epochs"]:
         raise KataFailure(
             f"wrong history\n  called   {call}\n  expected one mean loss per "
@@ -335,4 +431,35 @@ def train_reproducible(learner, rng):
         raise KataFailure(
             f"seed ignored\n  called   {call} and with seed 22\n  different "
             "seeds gave the same parameters: initialise with rng."
+        )
+
+
+@check("09_training/train_loop", "batch GD (batch_size > N): one step per epoch, the loss falls")
+def train_full_batch(learner, rng):
+    # batch_size above N: every epoch is one full-batch gradient step (no empty epoch).
+    # Not a probability bound: over 1000 seeds the reference's last/first loss ratio was at
+    # most 0.81 (median 0.67); tests/test_statistics.py runs it on 200 seeds.
+    X, y = spiral(rng, per_class=10)
+    epochs = 25
+    _, history, call = train(
+        learner,
+        X,
+        y,
+        int(rng.integers(1 << 30)),
+        hidden_dim=16,
+        epochs=epochs,
+        lr=0.5,
+        batch_size=len(X) + 7,
+    )
+    if not np.all(np.isfinite(history)):
+        raise KataFailure(
+            f"no step in an epoch\n  called   {call}\n  history {history[:3]} ... is not "
+            f"finite: with batch_size={len(X) + 7} > N={len(X)} the whole set is one batch "
+            "(batch gradient descent).\n  looks like: an epoch without a batch: "
+            "range(N // batch_size) is empty when batch_size > N; yield the short batch too."
+        )
+    if not history[-1] < history[0]:
+        raise KataFailure(
+            f"training fell short\n  called   {call}\n  full-batch gradient descent for "
+            f"{epochs} epochs: loss {history[0]:.4f} → {history[-1]:.4f}, expected it to fall."
         )

@@ -15,7 +15,7 @@ def relative_contrast(X, query):
         X: points, float64 array (n, d). query: float64 array (d,).
 
     Returns:
-        A float.
+        A float; inf when the query is one of the rows (d_min = 0), not an error.
     """
     # YOUR CODE HERE
     raise NotImplementedError()
