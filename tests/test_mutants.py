@@ -5,7 +5,7 @@ import pytest
 
 from graders.catalog import find_kata
 from tests.conftest import available_katas, solution_source
-from tests.mutants_catalog import apply, load_mutants
+from tests.mutants_catalog import KINDS, apply, load_mutants
 
 MUTANTS = [
     pytest.param(topic, mutant, id=f"{topic}/{mutant['kata']}: {mutant['name']}")
@@ -27,16 +27,24 @@ def test_mutant(grade, kata_tree, topic, mutant):
     assert "Traceback" not in graded.output, "a wrong answer must not show a traceback"
 
 
-def test_every_available_kata_has_mutants_and_an_alternative():
-    """Beyond the curriculum's listed mistakes: one wrong implementation of our own, and
-    one correct implementation written differently, for every kata."""
-    kinds = {}
+def test_every_available_kata_has_mutants_of_every_kind_and_an_alternative():
+    """At least four wrong implementations per kata, among them one wrong only off the
+    usual arguments, one wrong only at an edge and one that updates an argument in place;
+    and one correct implementation written differently (tests/mutants_catalog.py KINDS)."""
+    found = {}
     for topic, mutant in (p.values for p in MUTANTS):
-        kind = (
-            "pass"
-            if mutant["expect"] == "pass"
-            else ("listed" if mutant.get("listed") else "unlisted")
-        )
-        kinds.setdefault((topic, mutant["kata"]), set()).add(kind)
+        tags = found.setdefault((topic, mutant["kata"]), {"wrong": 0})
+        if mutant["expect"] == "pass":
+            tags["pass"] = True
+            continue
+        tags["wrong"] += 1
+        tags.update(dict.fromkeys(mutant.get("kinds", ()), True))
+    gaps = []
     for kata in available_katas():
-        assert {"pass", "unlisted"} <= kinds.get((kata.topic, kata.id), set()), kata.key
+        tags = found.get((kata.topic, kata.id), {"wrong": 0})
+        missing = [k for k in (*KINDS, "pass") if k not in tags]
+        if tags["wrong"] < 4:
+            missing.append(f"{4 - tags['wrong']} more wrong mutants")
+        if missing:
+            gaps.append(f"{kata.key}: {', '.join(missing)}")
+    assert not gaps, "\n".join(gaps)

@@ -18,13 +18,17 @@ STATISTICAL = {
         "xavier_uniform with gain 5/3 (tanh), fan_in < fan_out",
         "xavier_normal: mean, variance, KS vs torch, gain 5/3",
         "he_normal: mean, variance 2/fan_in, KS vs torch",
+        "tiny layers (1×1, 2×1): finite, distributed as torch's",
     ],
     "08_regularization/dropout": [
         "kept values x/(1 − p), drop rate and mean, p = 0.5, 0.2, 0.9",
         "p = 0 keeps everything; p = 0.99 keeps about 1%",
         "dropout_forward_unscaled: no scaling in training, ×(1 − p) at test",
+        "any shape: 1-D and 3-D inputs, p = 0.5 and 0.3",
     ],
     "09_training/gradient_noise": ["agrees with a simulation of 20000 random batches"],
+    # not a bound on a probability: full-batch gradient descent from a random start
+    "09_training/train_loop": ["batch GD (batch_size > N): one step per epoch, the loss falls"],
 }
 SEEDS = range(200)
 
