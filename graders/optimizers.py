@@ -437,6 +437,11 @@ def _adagrad_no_eps(w, grad, sum_sq, lr=1e-2, eps=1e-10):
     return w - lr * grad / np.sqrt(sum_sq), sum_sq
 
 
+def _adagrad_default_eps(w, grad, sum_sq, lr=1e-2, eps=1e-10):
+    sum_sq = sum_sq + grad**2
+    return w - lr * grad / (np.sqrt(sum_sq) + 1e-10), sum_sq
+
+
 ADAGRAD = StepKata("adagrad_step", ("sum_sq",), "Adagrad", {"lr": 1e-2, "eps": 1e-10})
 ADAGRAD_MISTAKES = [
     ("eps inside the square root: PyTorch divides by sqrt(sum_sq) + eps.", _adagrad_eps_inside),
@@ -446,8 +451,14 @@ ADAGRAD_MISTAKES = [
     ),
     ("square root missing: divide by sqrt(sum_sq) + eps, not by sum_sq.", _adagrad_no_sqrt),
     (
-        "eps dropped or ignored: divide by sqrt(sum_sq) + eps, with the eps given. A parameter "
-        "with no gradient yet has sum_sq = 0, and 0 / sqrt(0) is nan: eps is there for that.",
+        "eps dropped or ignored (the default 1e-10 used): divide by sqrt(sum_sq) + eps, with "
+        "the eps given.",
+        _adagrad_default_eps,
+    ),
+    (
+        "eps dropped or ignored (no eps at all): divide by sqrt(sum_sq) + eps, with the eps "
+        "given. A parameter with no gradient yet has sum_sq = 0, and 0 / sqrt(0) is nan: eps "
+        "is there for that.",
         _adagrad_no_eps,
     ),
 ]
