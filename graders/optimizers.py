@@ -187,6 +187,20 @@ class StepKata:
         assert_matches(got, expected, call=call, oracle=self.oracle, mistakes=known)
 
 
+def grade_on_sparse_gradients(kata: StepKata, learner, rng, hyper, mistakes):
+    """Five steps on a (2, 3) problem whose gradient has exact zeros (sparse_gradient)."""
+    kata.grade(
+        learner,
+        rng,
+        steps=5,
+        hyper=hyper,
+        mistakes=mistakes,
+        shape=(2, 3),
+        gradient=sparse_gradient,
+        note=SPARSE_NOTE,
+    )
+
+
 # ---------------------------------------------------------------- gradient_descent
 
 
@@ -389,15 +403,8 @@ def momentum_zero_gradient(learner, rng):
         "v = μv + g still decays the velocity and w keeps moving by lr·μv where g = 0: "
         "momentum carries a parameter across a flat stretch."
     )
-    MOMENTUM.grade(
-        learner,
-        rng,
-        steps=5,
-        hyper={"lr": 0.05},
-        mistakes=zero_gradient_mistakes(_momentum, 1, still),
-        shape=(2, 3),
-        gradient=sparse_gradient,
-        note=SPARSE_NOTE,
+    grade_on_sparse_gradients(
+        MOMENTUM, learner, rng, {"lr": 0.05}, zero_gradient_mistakes(_momentum, 1, still)
     )
 
 
@@ -497,16 +504,7 @@ def adagrad_tiny(learner, rng):
 
 @check("03_optimizers/adagrad", "matches torch where the gradient is exactly zero")
 def adagrad_zero_gradient(learner, rng):
-    ADAGRAD.grade(
-        learner,
-        rng,
-        steps=5,
-        hyper={},
-        mistakes=ADAGRAD_MISTAKES,
-        shape=(2, 3),
-        gradient=sparse_gradient,
-        note=SPARSE_NOTE,
-    )
+    grade_on_sparse_gradients(ADAGRAD, learner, rng, {}, ADAGRAD_MISTAKES)
 
 
 # ---------------------------------------------------------------- rmsprop
@@ -575,15 +573,8 @@ def rmsprop_tiny(learner, rng):
 @check("03_optimizers/rmsprop", "matches torch where the gradient is exactly zero")
 def rmsprop_zero_gradient(learner, rng):
     still = "square_avg still decays, to alpha·square_avg, on a step whose gradient is 0."
-    RMSPROP.grade(
-        learner,
-        rng,
-        steps=5,
-        hyper={},
-        mistakes=[*zero_gradient_mistakes(_rmsprop, 1, still), *RMSPROP_MISTAKES],
-        shape=(2, 3),
-        gradient=sparse_gradient,
-        note=SPARSE_NOTE,
+    grade_on_sparse_gradients(
+        RMSPROP, learner, rng, {}, [*zero_gradient_mistakes(_rmsprop, 1, still), *RMSPROP_MISTAKES]
     )
 
 
@@ -683,15 +674,8 @@ def adam_zero_gradient(learner, rng):
         "m and v still decay, and w keeps moving by lr·m_hat / (sqrt(v_hat) + eps) while m is "
         "nonzero (torch.optim.Adam is dense; SparseAdam and LazyAdam are other optimizers)."
     )
-    ADAM.grade(
-        learner,
-        rng,
-        steps=5,
-        hyper={},
-        mistakes=[*zero_gradient_mistakes(_adam_variant(), 2, still), *ADAM_MISTAKES],
-        shape=(2, 3),
-        gradient=sparse_gradient,
-        note=SPARSE_NOTE,
+    grade_on_sparse_gradients(
+        ADAM, learner, rng, {}, [*zero_gradient_mistakes(_adam_variant(), 2, still), *ADAM_MISTAKES]
     )
 
 
@@ -803,15 +787,12 @@ def adamw_zero_gradient(learner, rng):
         "w still shrinks by lr·weight_decay·w, and m and v still decay and keep moving w, "
         "when the gradient is 0."
     )
-    ADAMW.grade(
+    grade_on_sparse_gradients(
+        ADAMW,
         learner,
         rng,
-        steps=5,
-        hyper={},
-        mistakes=[*zero_gradient_mistakes(_adamw_variant("decoupled"), 2, still), *ADAMW_MISTAKES],
-        shape=(2, 3),
-        gradient=sparse_gradient,
-        note=SPARSE_NOTE,
+        {},
+        [*zero_gradient_mistakes(_adamw_variant("decoupled"), 2, still), *ADAMW_MISTAKES],
     )
 
 
