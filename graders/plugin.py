@@ -29,8 +29,16 @@ RESULTS = pytest.StashKey["KataResults"]()
 # pytest arguments of every grading run started from code (kata, tests, tools): this
 # plugin, and not pytest's unraisableexception plugin, whose five gc.collect() calls at
 # the end of a session cost ~0.4 s once torch is loaded (pyproject's addopts does the
-# same for `pytest` run from the repository).
-GRADING_ARGS = ("-p", "graders.plugin", "-p", "no:unraisableexception")
+# same for `pytest` run from the repository). Such a caller has imported this module
+# already (for this constant), which pytest would otherwise warn about on every run.
+GRADING_ARGS = (
+    "-p",
+    "graders.plugin",
+    "-p",
+    "no:unraisableexception",
+    "-W",
+    "ignore:Module already imported so cannot be rewritten:pytest.PytestAssertRewriteWarning",
+)
 TIMEOUT_MESSAGE = "Timeout (>"  # how pytest-timeout's signal method words its failure
 
 
