@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from graders.describe import describe_value, first_difference
-from graders.learner import KataFailure, LearnerRaised
+from graders.learner import LEARNER_ERRORS, KataFailure, LearnerRaised
 
 # float64 implementations of the same formula, rearranged, agree to ~1e-13;
 # every listed mistake moves results by far more than this.
@@ -160,7 +160,7 @@ def call_strictly(fn, *args, stable_form: str, parts=(), **kwargs):
                 except FloatingPointError:
                     culprit = f"\n  it happens on {label}"
                     break
-                except Exception:  # noqa: BLE001 - only locating the overflow here
+                except LEARNER_ERRORS:  # only locating the overflow here
                     continue
             if parts and not culprit:
                 culprit = (

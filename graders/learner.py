@@ -22,6 +22,10 @@ import numpy as np
 
 from graders.describe import describe_call, first_difference
 
+# What learner code may raise that graders catch: every error, and the two BaseExceptions
+# a function can raise on purpose (not pytest's outcomes, which stop a check as meant).
+LEARNER_ERRORS = (Exception, KeyboardInterrupt, SystemExit)
+
 
 class KataFailure(AssertionError):
     """A wrong answer: the message is written for the learner and shown as is."""
@@ -77,7 +81,7 @@ def load_module(path: Path) -> ModuleType:
     sys.modules[name] = module  # dataclasses and pickling look modules up here
     try:
         spec.loader.exec_module(module)
-    except (Exception, KeyboardInterrupt, SystemExit) as error:  # SyntaxError, sys.exit(), ...
+    except LEARNER_ERRORS as error:  # SyntaxError, sys.exit(), ...
         del sys.modules[name]
         raise LoadFailed(path, error) from error
     return module
@@ -113,7 +117,7 @@ def learner_code(what: str):
         raise _not_started(error, what) from None
     except (KataFailure, NotStarted, LearnerRaised):
         raise
-    except (Exception, KeyboardInterrupt, SystemExit) as error:
+    except LEARNER_ERRORS as error:
         raise LearnerRaised(what, error) from error
 
 
@@ -135,7 +139,7 @@ class LearnerFunction:
             result = self.target(*args, **kwargs)
         except NotImplementedError as error:
             raise _not_started(error, self.name) from None
-        except (Exception, KeyboardInterrupt, SystemExit) as error:  # not pytest's outcomes
+        except LEARNER_ERRORS as error:  # not pytest's outcomes
             raise LearnerRaised(describe_call(self.name, before), error) from error
         for arg_name, original in before.items():
             _assert_unchanged(

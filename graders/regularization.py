@@ -13,7 +13,7 @@ import torch
 import torch.nn.functional as F
 
 from graders.checks import Mistake, assert_matches, check_outputs, expect_array, expect_float
-from graders.learner import KataFailure
+from graders.learner import LEARNER_ERRORS, KataFailure
 from graders.reference import tensor
 from graders.registry import check
 
@@ -422,7 +422,7 @@ def early_stopping_mistake(fn, cases, always_kwarg) -> str:
                 for losses, patience, md in cases
             )
         ]
-    except Exception:  # noqa: BLE001 - only naming the mistake here
+    except LEARNER_ERRORS:  # only naming the mistake here
         return ""
     for says, switches in EARLY_STOPPING_MISTAKES:
         if got == [reference_early_stopping(*case, **switches) for case in cases]:

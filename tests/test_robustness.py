@@ -5,7 +5,7 @@ import pytest
 
 from graders.catalog import find_kata
 from graders.stubs import strip_solutions
-from tests.conftest import solution_source
+from tests.conftest import available_katas, solution_source
 
 ADAM = find_kata("03_optimizers", "adam")
 ADAGRAD = find_kata("03_optimizers", "adagrad")
@@ -194,3 +194,20 @@ def test_os_exit_never_looks_green(tmp_path):
         )
         assert result.returncode == 1, (where, result.stdout, result.stderr)
         assert "did not finish" in result.stderr
+
+
+@pytest.mark.parametrize("error", ["KeyboardInterrupt", "SystemExit(0)"])
+def test_every_kata_survives_functions_that_raise_base_exceptions(grade, kata_tree, error):
+    """Every kata at once, each function raising `error`: the graders' diagnostic calls
+    (which re-run learner code to name a mistake) must not let it escape either."""
+    katas = available_katas()
+    for kata in katas:
+        stub = strip_solutions(solution_source(kata))
+        path = kata_tree(
+            kata.topic, kata.id, stub.replace("raise NotImplementedError()", f"raise {error}")
+        )
+    graded = grade(path.parents[1])
+    assert graded.statuses == {kata.key: "failing" for kata in katas}, graded.output
+    name = error.split("(")[0]
+    for kata in katas:
+        assert f"your code raised {name}" in graded.text(kata.key), kata.key
