@@ -1031,9 +1031,12 @@ def newton_converges(learner, rng):
     loss_fn, step_fn = learner.fn("logistic_loss_grad_hessian"), learner.fn("newton_step")
     w, norms = np.zeros(4), []
     for _ in range(8):
-        _, grad, H = loss_fn(X, y, w)
+        call = loss_fn.describe(X, y, w)
+        _, grad, H = expect_tuple(loss_fn(X, y, w), ("loss", "grad", "H"), call)
+        grad, H = expect_array(grad, "grad", (4,), call), expect_array(H, "H", (4, 4), call)
         norms.append(float(np.linalg.norm(grad)))
-        w = step_fn(w, grad, H, damping=1e-8)
+        call = step_fn.describe(w, grad, H, damping=1e-8)
+        w = expect_array(step_fn(w, grad, H, damping=1e-8), "w", (4,), call)
     _, exp_grad, _ = reference.logistic_loss_grad_hessian(X, y, w)
     if not np.linalg.norm(exp_grad) < 1e-8:
         raise KataFailure(

@@ -12,7 +12,14 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from graders.checks import Mistake, assert_matches, check_outputs, expect_array, expect_float
+from graders.checks import (
+    Mistake,
+    assert_matches,
+    check_outputs,
+    expect_array,
+    expect_float,
+    expect_tuple,
+)
 from graders.learner import LEARNER_ERRORS, KataFailure
 from graders.reference import tensor
 from graders.registry import check
@@ -100,7 +107,7 @@ def dropout_edges(learner, rng):
     x = positive_input(rng)
     fn = learner.fn("dropout_forward")
     call = fn.describe(x, 0.0, np.random.default_rng(0))
-    out, _ = fn(x, 0.0, np.random.default_rng(0))
+    out, _ = expect_tuple(fn(x, 0.0, np.random.default_rng(0)), ("out", "cache"), call)
     if not np.array_equal(expect_array(out, "out", x.shape, call), x):
         raise KataFailure(
             f"wrong out\n  called   {call}\n  with p = 0 nothing is dropped: out must equal x"
@@ -121,7 +128,9 @@ def dropout_eval(learner, rng):
     x = positive_input(rng, (5, 4))
     fn = learner.fn("dropout_forward")
     call = fn.describe(x, 0.5, np.random.default_rng(0), training=False)
-    out, cache = fn(x, 0.5, np.random.default_rng(0), training=False)
+    out, cache = expect_tuple(
+        fn(x, 0.5, np.random.default_rng(0), training=False), ("out", "cache"), call
+    )
     out = expect_array(out, "out", x.shape, call)
     if not np.array_equal(out, x):
         raise KataFailure(
@@ -152,9 +161,13 @@ def dropout_eval(learner, rng):
 def dropout_backward_mask(learner, rng):
     for p in (0.3, 0.7):
         x = positive_input(rng, (40, 30))
-        out, cache = learner.fn("dropout_forward")(
-            x, p, np.random.default_rng(int(rng.integers(1 << 30)))
+        forward = learner.fn("dropout_forward")
+        seed = int(rng.integers(1 << 30))
+        fcall = forward.describe(x, p, np.random.default_rng(seed))
+        out, cache = expect_tuple(
+            forward(x, p, np.random.default_rng(seed)), ("out", "cache"), fcall
         )
+        out = expect_array(out, "out", x.shape, fcall)
         dout = rng.normal(size=x.shape)
         call = f"dropout_backward(dout=random (40, 30), cache from dropout_forward(x, p={p}, rng))"
         dx = expect_array(learner.fn("dropout_backward")(dout, cache), "dx", x.shape, call)
@@ -440,6 +453,11 @@ def call_early_stopping(fn, losses, patience, min_delta, always_kwarg):
         raise KataFailure(
             f"wrong return type\n  called   {call}\n  expected "
             f"(stop_epoch, best_epoch), got {result!r}"
+        )
+    if not all(isinstance(v, (int, np.integer)) for v in result):
+        raise KataFailure(
+            f"wrong return type\n  called   {call}\n  expected two integer epoch "
+            f"indices (stop_epoch, best_epoch), got {result!r}"
         )
     return tuple(int(v) for v in result)
 

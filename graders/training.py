@@ -34,9 +34,20 @@ def collect_batches(learner, X, y, batch_size, seed=None, shuffle=True):
                 "  Shuffle through an index (X[order] is a new array), never X[:] = X[order] "
                 "or rng.shuffle(X): the caller's data set must stay as it was."
             )
+    if not batches:
+        raise KataFailure(
+            f"no batches\n  called   {call}\n  it yielded nothing: every example must come "
+            "out in some batch (yield each pair Xb, yb)."
+        )
     for i, pair in enumerate(batches):
-        if not isinstance(pair, tuple) or len(pair) != 2:
-            raise KataFailure(f"wrong batch\n  called   {call}\n  batch {i} is not a pair (Xb, yb)")
+        if not (
+            isinstance(pair, tuple)
+            and len(pair) == 2
+            and all(isinstance(a, np.ndarray) and a.ndim >= 1 for a in pair)
+        ):
+            raise KataFailure(
+                f"wrong batch\n  called   {call}\n  batch {i} is not a pair of arrays (Xb, yb)"
+            )
     return batches, call
 
 
