@@ -133,10 +133,18 @@ class LearnerFunction:
         return describe_call(self.name, self._bind(args, kwargs))
 
     def __call__(self, *args, **kwargs):
+        return self._run(args, kwargs, finish=lambda result: result)
+
+    def consume(self, *args, **kwargs) -> list:
+        """Call a generator function and list what it yields: its code runs only as it is
+        consumed, so errors and in-place changes are looked for after the last item."""
+        return self._run(args, kwargs, finish=list)
+
+    def _run(self, args, kwargs, finish):
         bound = self._bind(args, kwargs)
         before = {k: copy.deepcopy(v) for k, v in bound.items()}
         try:
-            result = self.target(*args, **kwargs)
+            result = finish(self.target(*args, **kwargs))
         except NotImplementedError as error:
             raise _not_started(error, self.name) from None
         except LEARNER_ERRORS as error:  # not pytest's outcomes

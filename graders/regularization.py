@@ -462,6 +462,28 @@ def call_early_stopping(fn, losses, patience, min_delta, always_kwarg):
     return tuple(int(v) for v in result)
 
 
+def grade_early_stopping(fn, cases, always_kwarg, explain):
+    """Each case against the oracle; on the first difference, the rule (when `explain`)
+    and the listed mistake that gives the learner's answers on every case."""
+    for losses, patience, min_delta in cases:
+        got = call_early_stopping(fn, losses, patience, min_delta, always_kwarg)
+        want = reference_early_stopping(losses, patience, min_delta)
+        if got == want:
+            continue
+        rule = (
+            "\n  an epoch improves when loss < best − min_delta (strictly); stop at the first "
+            f"index where {patience} epoch(s) in a row did not improve; best_epoch is the index "
+            "of the lowest loss up to stop_epoch."
+        )
+        raise KataFailure(
+            f"wrong epochs\n  called   early_stopping({losses}, patience={patience}, "
+            f"min_delta={min_delta})\n  got      (stop_epoch, best_epoch) = {got}\n"
+            f"  expected {want}"
+            + (rule if explain else "")
+            + early_stopping_mistake(fn, cases, always_kwarg)
+        )
+
+
 CASES = [
     # (val_losses, patience, min_delta): exact binary fractions, so boundaries are exact
     ([1.0, 0.5, 0.75, 0.625, 0.875], 2, 0.0),  # stops at 3
@@ -479,18 +501,7 @@ CASES = [
 def early_stopping_cases(learner, rng):
     fn = learner.fn("early_stopping")
     cases = [CASES[i] for i in rng.permutation(len(CASES))]
-    for losses, patience, min_delta in cases:
-        got = call_early_stopping(fn, losses, patience, min_delta, always_kwarg=False)
-        want = reference_early_stopping(losses, patience, min_delta)
-        if got != want:
-            raise KataFailure(
-                f"wrong epochs\n  called   early_stopping({losses}, patience={patience}, "
-                f"min_delta={min_delta})\n  got      (stop_epoch, best_epoch) = {got}\n"
-                f"  expected {want}\n  an epoch improves when loss < best − min_delta (strictly); "
-                f"stop at the first index where {patience} epoch(s) in a row did not improve; "
-                "best_epoch is the index of the lowest loss up to stop_epoch."
-                + early_stopping_mistake(fn, cases, always_kwarg=False)
-            )
+    grade_early_stopping(fn, cases, always_kwarg=False, explain=True)
 
 
 @check("08_regularization/early_stopping", "random loss curves")
@@ -501,12 +512,4 @@ def early_stopping_random(learner, rng):
         n = int(rng.integers(3, 30))
         losses = [float(v) for v in np.round(np.cumsum(rng.normal(-0.05, 0.2, size=n)) + 5, 2)]
         cases.append((losses, int(rng.integers(1, 5)), float(rng.choice([0.0, 0.05, 0.1]))))
-    for losses, patience, min_delta in cases:
-        got = call_early_stopping(fn, losses, patience, min_delta, always_kwarg=True)
-        want = reference_early_stopping(losses, patience, min_delta)
-        if got != want:
-            raise KataFailure(
-                f"wrong epochs\n  called   early_stopping({losses}, "
-                f"patience={patience}, min_delta={min_delta})\n  got      {got}\n"
-                f"  expected {want}" + early_stopping_mistake(fn, cases, always_kwarg=True)
-            )
+    grade_early_stopping(fn, cases, always_kwarg=True, explain=False)

@@ -10,30 +10,25 @@ import numpy as np
 import torch
 
 from graders.checks import check_outputs, expect_float
-from graders.describe import first_difference
-from graders.learner import KataFailure, learner_code
+from graders.learner import KataFailure
 from graders.reference import tensor
 from graders.registry import check
 
 # ---------------------------------------------------------------- batching
 
 
+SHUFFLED_IN_PLACE = (
+    "shuffled in place: shuffle through an index (X[order] is a new array), never "
+    "X[:] = X[order] or rng.shuffle(X): the caller's data set must stay as it was."
+)
+
+
 def collect_batches(learner, X, y, batch_size, seed=None, shuffle=True):
-    fn = learner.fn("minibatches")
+    fn = learner.fn("minibatches", mutation_hint=SHUFFLED_IN_PLACE)
     kwargs = {"shuffle": False} if not shuffle else {}
     rng = None if seed is None else np.random.default_rng(seed)
     call = fn.describe(X, y, batch_size, rng, **kwargs)
-    before = {"X": X.copy(), "y": y.copy()}
-    with learner_code(call):  # a generator runs as it is consumed, not when it is called
-        batches = list(fn(X, y, batch_size, rng, **kwargs))
-    for name, now in (("X", X), ("y", y)):
-        if not np.array_equal(now, before[name]):
-            raise KataFailure(
-                f"minibatches modified its argument {name!r} in place "
-                f"({first_difference(now, before[name])}).\n  called   {call}\n"
-                "  Shuffle through an index (X[order] is a new array), never X[:] = X[order] "
-                "or rng.shuffle(X): the caller's data set must stay as it was."
-            )
+    batches = fn.consume(X, y, batch_size, rng, **kwargs)
     if not batches:
         raise KataFailure(
             f"no batches\n  called   {call}\n  it yielded nothing: every example must come "
