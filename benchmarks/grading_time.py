@@ -37,7 +37,7 @@ def warm_regrade_seconds(topic: str, runs: int, plugins: list[str]) -> list[floa
     script = f"""
 import contextlib, io, pathlib, time, pytest
 path = sorted(pathlib.Path("solutions/{topic}").glob("*.py"))[0]
-from graders.plugin import GRADING_ARGS
+from graders.engine.plugin import GRADING_ARGS
 args = [str(path), "-q", *GRADING_ARGS, "-p", "no:cacheprovider", *{plugins!r}]
 with contextlib.redirect_stdout(io.StringIO()):
     pytest.main(args)  # warm-up: imports torch, numpy and the graders once

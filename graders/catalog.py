@@ -49,8 +49,8 @@ class Topic:
 
     @property
     def grader_module(self) -> str:
-        """'03_optimizers' is graded by graders/optimizers.py."""
-        return "graders." + self.id.split("_", 1)[1]
+        """'03_optimizers' is graded by graders/topics/optimizers.py."""
+        return "graders.topics." + self.id.split("_", 1)[1]
 
 
 @cache

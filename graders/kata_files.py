@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from types import ModuleType
 
-from graders.learner import load_module
+from graders.engine.learner import load_module
 
 
 def sibling(this_file: str, topic: str, kata: str) -> ModuleType:

@@ -11,8 +11,8 @@ import numpy.random  # noqa: F401  (see below)
 import pytest
 
 from graders.catalog import REPO_ROOT, all_katas, topics
-from graders.plugin import GRADING_ARGS, RESULTS
-from graders.registry import checks_for, load_topic_graders
+from graders.engine.plugin import GRADING_ARGS, RESULTS
+from graders.engine.registry import checks_for, load_topic_graders
 
 # pytester's in-process runs drop every module first imported during the run;
 # re-importing a C extension (numpy.random, ...) afterwards can crash the process.
@@ -64,7 +64,7 @@ def warm_grading_imports():
         [
             str(REPO_ROOT / "solutions"),
             "-p",
-            "graders.plugin",
+            "graders.engine.plugin",
             "-p",
             "no:terminal",
             "-p",

@@ -6,9 +6,9 @@ import nbformat
 import pytest
 from nbgrader.preprocessors import ClearSolutions
 
-from graders import stubs
 from graders.catalog import REPO_ROOT
-from graders.cli import main
+from graders.cli import stubs
+from graders.cli.kata import main
 from tests.conftest import available_katas, solution_source
 
 KATAS = available_katas()
@@ -57,7 +57,7 @@ def test_repository_is_in_sync(capsys):
 def repo_copy(tmp_path):
     for part in ("solutions", "exercises"):
         shutil.copytree(REPO_ROOT / part, tmp_path / part)
-    (tmp_path / "graders").mkdir()
+    (tmp_path / "graders" / "cli").mkdir(parents=True)
     shutil.copy(REPO_ROOT / stubs.LOCK_NAME, tmp_path / stubs.LOCK_NAME)
     return tmp_path
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from graders.catalog import REPO_ROOT, all_katas, topics
-from graders.registry import checks_for
+from graders.engine.registry import checks_for
 from tests.conftest import available_katas
 
 KATAS = available_katas()
@@ -68,7 +68,7 @@ def test_topic_readmes_answer_their_questions():
 
 def test_graders_never_import_solutions():
     """Only the stub builder reads solutions/; no grader imports or opens it."""
-    for path in Path(REPO_ROOT / "graders").glob("*.py"):
+    for path in Path(REPO_ROOT / "graders").rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.Import):
                 names = [a.name for a in node.names]
@@ -78,6 +78,6 @@ def test_graders_never_import_solutions():
                 continue
             assert not any(n.split(".")[0] == "solutions" for n in names), path
     for kata in KATAS:
-        grader = REPO_ROOT / "graders" / f"{kata.topic.split('_', 1)[1]}.py"
+        grader = REPO_ROOT / "graders" / "topics" / f"{kata.topic.split('_', 1)[1]}.py"
         assert "solutions" not in grader.read_text()
-    assert "solutions" not in (REPO_ROOT / "graders" / "reference.py").read_text()
+    assert "solutions" not in (REPO_ROOT / "graders" / "engine" / "reference.py").read_text()

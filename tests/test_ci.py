@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from graders import ci_report
 from graders.catalog import REPO_ROOT, find_kata
-from graders.stubs import strip_solutions
+from graders.cli import ci_report
+from graders.cli.stubs import strip_solutions
 
 ADAM = find_kata("03_optimizers", "adam")
 ENV = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
@@ -35,7 +35,7 @@ def graded_results(tmp: Path, source: str) -> Path:
             "pytest",
             str(path),
             "-p",
-            "graders.plugin",
+            "graders.engine.plugin",
             "-p",
             "no:cacheprovider",
             "--kata-results",
@@ -86,7 +86,7 @@ def test_summary_goes_to_the_step_summary_file(runs, tmp_path):
         [
             "sh",
             "-c",
-            f'{sys.executable} -m graders.ci_report summary {results} >> "$GITHUB_STEP_SUMMARY"',
+            f'{sys.executable} -m graders.cli.ci_report summary {results} >> "$GITHUB_STEP_SUMMARY"',
         ],
         cwd=REPO_ROOT,
         env=env,
@@ -117,7 +117,7 @@ def test_comment_reports_newly_passing_and_regressed(runs, tmp_path):
     results.write_text(json.dumps(runs["passing"]))
     old.write_text(first)
     out = subprocess.run(
-        [sys.executable, "-m", "graders.ci_report", "comment", str(results), str(old)],
+        [sys.executable, "-m", "graders.cli.ci_report", "comment", str(results), str(old)],
         cwd=REPO_ROOT,
         env=ENV,
         capture_output=True,
@@ -149,7 +149,7 @@ def test_hostile_text_is_escaped_and_capped(runs, tmp_path):
     huge = tmp_path / "huge.json"
     huge.write_text(json.dumps({**data, "message": "x" * (3 * 1024 * 1024)}))
     result = subprocess.run(
-        [sys.executable, "-m", "graders.ci_report", "summary", str(huge)],
+        [sys.executable, "-m", "graders.cli.ci_report", "summary", str(huge)],
         cwd=REPO_ROOT,
         env=ENV,
         capture_output=True,
@@ -209,7 +209,7 @@ def test_guard_allows_only_existing_exercise_files():
     for ok in ("exercises/03_optimizers/adam.py", "exercises/10_beyond/attention.py"):
         assert allowed.fullmatch(ok)
     for bad in (
-        "graders/optimizers.py",
+        "graders/topics/optimizers.py",
         "exercises/conftest.py",
         "conftest.py",
         "pytest.ini",
@@ -218,7 +218,7 @@ def test_guard_allows_only_existing_exercise_files():
         "sitecustomize.py",
         ".github/workflows/grade.yml",
         "pyproject.toml",
-        "exercises/../graders/plugin.py",
+        "exercises/../graders/engine/plugin.py",
         "solutions/03_optimizers/adam.py",
         "exercises/03_optimizers/README.md",
     ):

@@ -12,10 +12,10 @@ import jsonschema
 import pytest
 
 from graders.catalog import REPO_ROOT, find_kata, topics
-from graders.progress import progress_table
-from graders.registry import checks_for
-from graders.results_file import SCHEMA_PATH
-from graders.stubs import build, strip_solutions
+from graders.cli.progress import progress_table
+from graders.cli.stubs import build, strip_solutions
+from graders.engine.registry import checks_for
+from graders.engine.results import SCHEMA_PATH
 from tests.conftest import available_katas
 
 ADAM = find_kata("03_optimizers", "adam")
@@ -26,7 +26,7 @@ def repo(tmp_path):
     """A fresh learner's checkout: solutions/ and the stubs built from them, nothing solved
     (built, not copied, so that these tests pass in a fork whose exercises are solved)."""
     shutil.copytree(REPO_ROOT / "solutions", tmp_path / "solutions")
-    (tmp_path / "graders").mkdir()
+    (tmp_path / "graders" / "cli").mkdir(parents=True)
     build(tmp_path)
     for readme in (REPO_ROOT / "exercises").glob("*/README.md"):
         shutil.copy(readme, tmp_path / "exercises" / readme.parent.name / "README.md")

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from graders.learner import KataFailure, LearnerFunction
+from graders.engine.learner import KataFailure, LearnerFunction
 
 
 def call(function, *args):

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from graders import reference
+from graders.engine import reference
 
 CASES = [
     ("SGD", torch.optim.SGD, {"lr": 0.1}, {"lr": 0.1}),

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from graders.catalog import find_kata
-from graders.stubs import strip_solutions
+from graders.cli.stubs import strip_solutions
 from tests.conftest import available_katas, solution_source
 
 ADAM = find_kata("03_optimizers", "adam")
@@ -139,7 +139,7 @@ PATCHES = [
     "np.testing.assert_allclose = lambda *a, **k: None",
     "import torch\ntorch.allclose = lambda *a, **k: True",
     "from torch.optim import adam as adam_module\nadam_module.adam = lambda *a, **k: None",
-    "import graders.checks\ngraders.checks.assert_matches = lambda *a, **k: None",
+    "import graders.engine.checks\ngraders.engine.checks.assert_matches = lambda *a, **k: None",
 ]
 
 
@@ -170,10 +170,10 @@ def test_os_exit_never_looks_green(tmp_path):
     import sys
 
     from graders.catalog import REPO_ROOT
-    from graders.stubs import build
+    from graders.cli.stubs import build
 
     shutil.copytree(REPO_ROOT / "solutions", tmp_path / "solutions")
-    (tmp_path / "graders").mkdir()
+    (tmp_path / "graders" / "cli").mkdir(parents=True)
     build(tmp_path)
     for where in ("at import", "in the function"):
         source = solution_source(ADAM)

@@ -3,7 +3,7 @@
 import pytest
 
 from graders.catalog import REPO_ROOT
-from graders.stubs import strip_solutions
+from graders.cli.stubs import strip_solutions
 from tests.conftest import available_katas, solution_source
 
 KATAS = available_katas()

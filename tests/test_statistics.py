@@ -8,8 +8,8 @@ import pytest
 from numpy.random import default_rng
 
 from graders.catalog import find_kata
-from graders.learner import Learner, load_module
-from graders.registry import checks_for
+from graders.engine.learner import Learner, load_module
+from graders.engine.registry import checks_for
 from tests.conftest import available_katas
 
 STATISTICAL = {

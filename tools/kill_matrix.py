@@ -21,8 +21,8 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from graders.catalog import REPO_ROOT, all_katas  # noqa: E402
-from graders.plugin import GRADING_ARGS  # noqa: E402
-from graders.stubs import strip_solutions  # noqa: E402
+from graders.cli.stubs import strip_solutions  # noqa: E402
+from graders.engine.plugin import GRADING_ARGS  # noqa: E402
 from tests.mutants_catalog import KINDS, apply, load_mutants  # noqa: E402
 
 

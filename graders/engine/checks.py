@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from graders.describe import describe_value, first_difference
-from graders.learner import LEARNER_ERRORS, KataFailure, LearnerRaised
+from graders.engine.describe import describe_value, first_difference
+from graders.engine.learner import LEARNER_ERRORS, KataFailure, LearnerRaised
 
 # float64 implementations of the same formula, rearranged, agree to ~1e-13;
 # every listed mistake moves results by far more than this.

@@ -20,7 +20,7 @@ from types import ModuleType
 
 import numpy as np
 
-from graders.describe import describe_call, first_difference
+from graders.engine.describe import describe_call, first_difference
 
 # What learner code may raise that graders catch: every error, and the two BaseExceptions
 # a function can raise on purpose (not pytest's outcomes, which stop a check as meant).

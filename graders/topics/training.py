@@ -9,10 +9,10 @@ import time
 import numpy as np
 import torch
 
-from graders.checks import check_outputs, expect_float
-from graders.learner import KataFailure
-from graders.reference import tensor
-from graders.registry import check
+from graders.engine.checks import check_outputs, expect_float
+from graders.engine.learner import KataFailure
+from graders.engine.reference import tensor
+from graders.engine.registry import check
 
 # ---------------------------------------------------------------- batching
 

@@ -4,7 +4,7 @@ Each topic's notebook is written with jupytext from solutions/ (percent format,
 nbgrader metadata in the cell headers): per kata a markdown cell (title, questions,
 contract), a solution cell (the kata file, its bodies between nbgrader's
 ### BEGIN SOLUTION / ### END SOLUTION markers) and a locked, graded test cell that
-runs the same graders as pytest (graders.notebook_grading). Notebooks are generated,
+runs the same graders as pytest (graders.cli.notebook_grading). Notebooks are generated,
 never committed: they would duplicate solutions/ and drift from it.
 """
 
@@ -101,7 +101,7 @@ def topic_script(topic, root: Path = REPO_ROOT) -> str:
                 points=kata.points,
                 grade_id=f"{kata.id}-tests",
             )
-            + "\nfrom graders.notebook_grading import grade_in_notebook\n\n"
+            + "\nfrom graders.cli.notebook_grading import grade_in_notebook\n\n"
             + f'grade_in_notebook("{kata.key}", globals())'
         )
     return "\n\n".join(cells) + "\n"

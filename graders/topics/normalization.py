@@ -7,7 +7,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from graders.checks import (
+from graders.engine.checks import (
     ATOL,
     Mistake,
     assert_fast_enough,
@@ -15,10 +15,10 @@ from graders.checks import (
     expect_array,
     expect_tuple,
 )
-from graders.layer_checks import check_layer
-from graders.learner import KataFailure
-from graders.reference import tensor
-from graders.registry import check
+from graders.engine.layer_checks import check_layer
+from graders.engine.learner import KataFailure
+from graders.engine.reference import tensor
+from graders.engine.registry import check
 
 # ---------------------------------------------------------------- batchnorm
 

@@ -12,7 +12,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from graders.checks import (
+from graders.engine.checks import (
     Mistake,
     assert_matches,
     check_outputs,
@@ -20,9 +20,9 @@ from graders.checks import (
     expect_float,
     expect_tuple,
 )
-from graders.learner import LEARNER_ERRORS, KataFailure
-from graders.reference import tensor
-from graders.registry import check
+from graders.engine.learner import LEARNER_ERRORS, KataFailure
+from graders.engine.reference import tensor
+from graders.engine.registry import check
 
 # A binomial count more than 5.5 standard deviations from its mean: probability below
 # 4e-8 by the normal approximation, which is accurate here (n·p·(1 − p) > 100).

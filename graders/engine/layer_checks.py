@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import torch
 
-from graders.checks import Mistake, assert_matches, expect_array, expect_tuple
-from graders.reference import tensor
+from graders.engine.checks import Mistake, assert_matches, expect_array, expect_tuple
+from graders.engine.reference import tensor
 
 
 def check_layer(

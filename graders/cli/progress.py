@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from graders.catalog import Kata, Topic
-from graders.plugin import GRADING_ARGS, RESULTS
+from graders.engine.plugin import GRADING_ARGS, RESULTS
 
 SYMBOLS = {"passed": "✓", "failing": "✗", "not started": "·", "coming": " "}
 COLOURS = {"passed": "32", "failing": "31", "not started": "33", "coming": "2"}

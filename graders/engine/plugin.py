@@ -19,11 +19,18 @@ from pathlib import Path
 import pytest
 from numpy.random import default_rng
 
-from graders import integrity
 from graders.catalog import Kata, all_katas, kata_for_path, topics
-from graders.learner import KataFailure, Learner, LearnerRaised, LoadFailed, NotStarted, load_module
-from graders.registry import Check, checks_for, load_topic_graders
-from graders.results_file import write_pending, write_results
+from graders.engine import integrity
+from graders.engine.learner import (
+    KataFailure,
+    Learner,
+    LearnerRaised,
+    LoadFailed,
+    NotStarted,
+    load_module,
+)
+from graders.engine.registry import Check, checks_for, load_topic_graders
+from graders.engine.results import write_pending, write_results
 
 RESULTS = pytest.StashKey["KataResults"]()
 # pytest arguments of every grading run started from code (kata, tests, tools): this
@@ -33,7 +40,7 @@ RESULTS = pytest.StashKey["KataResults"]()
 # already (for this constant), which pytest would otherwise warn about on every run.
 GRADING_ARGS = (
     "-p",
-    "graders.plugin",
+    "graders.engine.plugin",
     "-p",
     "no:unraisableexception",
     "-W",

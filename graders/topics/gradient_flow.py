@@ -13,12 +13,12 @@ import math
 import numpy as np
 import torch
 
-from graders.checks import Mistake, assert_matches, expect_array, expect_float
-from graders.describe import first_difference
-from graders.layer_checks import check_layer
-from graders.learner import KataFailure, learner_code
-from graders.reference import tensor
-from graders.registry import check
+from graders.engine.checks import Mistake, assert_matches, expect_array, expect_float
+from graders.engine.describe import first_difference
+from graders.engine.layer_checks import check_layer
+from graders.engine.learner import KataFailure, learner_code
+from graders.engine.reference import tensor
+from graders.engine.registry import check
 
 # ---------------------------------------------------------------- initialization
 
@@ -452,6 +452,9 @@ def vanishing_kinks(learner, rng):
     weights = [rng.normal(size=(a, b)) / math.sqrt(a) for a, b in zip(sizes, sizes[1:])]
     weights[0][:, int(rng.integers(5))] = 0.0
     weights[2][:, int(rng.integers(4))] = 0.0
+    # and an output unit: its upstream gradient is 1 on every sample, so relu'(0) always
+    # shows (the hidden ones above can sit behind units that are dead for every sample)
+    weights[3][:, int(rng.integers(3))] = 0.0
     grade_norms(learner, rng.normal(size=(6, 4)), weights, "relu")
 
 

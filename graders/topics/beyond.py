@@ -14,10 +14,16 @@ import torch.nn.functional as F
 from numpy.random import default_rng
 from torch.distributions import Normal, kl_divergence
 
-from graders.checks import Mistake, assert_fast_enough, assert_matches, check_outputs, expect_float
-from graders.learner import KataFailure, LearnerRaised
-from graders.reference import tensor
-from graders.registry import check
+from graders.engine.checks import (
+    Mistake,
+    assert_fast_enough,
+    assert_matches,
+    check_outputs,
+    expect_float,
+)
+from graders.engine.learner import KataFailure, LearnerRaised
+from graders.engine.reference import tensor
+from graders.engine.registry import check
 
 # ---------------------------------------------------------------- curse of dimensionality
 

@@ -27,10 +27,10 @@ import sys
 import time
 from pathlib import Path
 
-from graders import stubs
 from graders.catalog import REPO_ROOT, Kata, all_katas, topics
-from graders.plugin import GRADING_ARGS
-from graders.progress import grade_quietly, next_kata, progress_table
+from graders.cli import stubs
+from graders.cli.progress import grade_quietly, next_kata, progress_table
+from graders.engine.plugin import GRADING_ARGS
 
 STATE_DIR = ".kata"  # git-ignored: hint state, backups, results
 
@@ -386,7 +386,7 @@ def run_notebooks(args) -> int:
     try:
         import jupytext  # noqa: F401
 
-        from graders.course import write_course
+        from graders.cli.notebooks import write_course
     except ImportError:
         raise UsageError("needs the notebooks extra: pip install -e '.[notebooks]'") from None
     for path in write_course(Path(args.out), args.root):

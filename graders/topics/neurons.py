@@ -9,10 +9,10 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from graders.checks import check_outputs, expect_float
-from graders.learner import KataFailure, LearnerRaised
-from graders.reference import tensor
-from graders.registry import check
+from graders.engine.checks import check_outputs, expect_float
+from graders.engine.learner import KataFailure, LearnerRaised
+from graders.engine.reference import tensor
+from graders.engine.registry import check
 
 TORCH_ACTIVATIONS = {
     "sigmoid": torch.sigmoid,

@@ -2,7 +2,7 @@
 
 Losses reduce as PyTorch's default reduction="mean". Every gradient is compared
 with autograd of the oracle loss; "stable" katas run with numpy raising on
-overflow (graders.checks.STRICT_ERRSTATE) on logits up to ±1000.
+overflow (graders.engine.checks.STRICT_ERRSTATE) on logits up to ±1000.
 """
 
 from __future__ import annotations
@@ -11,11 +11,11 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from graders.activations import softmax_on_wrong_axis
-from graders.checks import assert_fast_enough, check_outputs, rows_of
-from graders.learner import KataFailure
-from graders.reference import tensor
-from graders.registry import check
+from graders.engine.checks import assert_fast_enough, check_outputs, rows_of
+from graders.engine.learner import KataFailure
+from graders.engine.reference import tensor
+from graders.engine.registry import check
+from graders.topics.activations import softmax_on_wrong_axis
 
 
 def torch_loss_and_grad(loss_fn, pred, *others, **kwargs):

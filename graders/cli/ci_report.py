@@ -1,9 +1,9 @@
 """Turn results.json into GitHub feedback: a job summary, annotations, a PR comment body.
 
-    python -m graders.ci_report summary results.json      >> "$GITHUB_STEP_SUMMARY"
-    python -m graders.ci_report annotations results.json  (workflow commands on stdout)
-    python -m graders.ci_report comment results.json [previous_comment.md]
-    python -m graders.ci_report verify results.json       (exit 0 only for a complete pass)
+    python -m graders.cli.ci_report summary results.json      >> "$GITHUB_STEP_SUMMARY"
+    python -m graders.cli.ci_report annotations results.json  (workflow commands on stdout)
+    python -m graders.cli.ci_report comment results.json [previous_comment.md]
+    python -m graders.cli.ci_report verify results.json       (exit 0 only for a complete pass)
 
 Everything read from results.json is data written by learner code's run, so it is
 treated as hostile: size-capped, stripped of HTML and Markdown control characters,

@@ -12,10 +12,10 @@ import contextlib
 
 import numpy as np
 
-from graders import reference
-from graders.checks import Mistake, assert_matches, expect_array, expect_float, expect_tuple
-from graders.learner import KataFailure
-from graders.registry import check
+from graders.engine import reference
+from graders.engine.checks import Mistake, assert_matches, expect_array, expect_float, expect_tuple
+from graders.engine.learner import KataFailure
+from graders.engine.registry import check
 
 ADAM_DEFAULTS = {"lr": 1e-3, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8}
 

@@ -5,7 +5,7 @@ containing "END SOLUTION"; it becomes nbgrader's code stub at the indentation
 of the BEGIN line, exactly as nbgrader's ClearSolutions does for a code cell
 (tests/test_build.py compares the two on every solution file).
 
-graders/stubs.json records the hash of each stub last written, so that
+graders/cli/stubs.json records the hash of each stub last written, so that
 `kata build` can tell a pristine stub (safe to regenerate) from a learner's
 edited file (never overwritten), and `kata build --check` can tell "solutions/
 changed but exercises/ was not rebuilt" (an error) from "the learner has
@@ -26,7 +26,7 @@ from graders.catalog import REPO_ROOT, all_katas
 
 BEGIN, END = "BEGIN SOLUTION", "END SOLUTION"
 CODE_STUB = ("# YOUR CODE HERE", "raise NotImplementedError()")
-LOCK_NAME = "graders/stubs.json"
+LOCK_NAME = "graders/cli/stubs.json"
 BACKUP_DIR = ".kata/backups"
 
 

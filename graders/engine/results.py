@@ -2,7 +2,7 @@
 
 The shape is exercism's test-runner results, version 3 (version, status, message,
 tests[] of name/status/message/task_id), extended with `katas` (per-kata status and
-score) and `seed`. graders/results.schema.json describes it.
+score) and `seed`. graders/engine/results.schema.json describes it.
 
 A run writes an "error" file first and replaces it, atomically, with the real
 results only when the session finishes: a run that crashes or is killed leaves

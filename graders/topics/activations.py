@@ -2,7 +2,7 @@
 
 Derivatives are compared with autograd of torch's own activation. Kinks are
 tested exactly at the kink; "stable" katas run with numpy raising on overflow
-(graders.checks.STRICT_ERRSTATE) on logits up to ±1000, including arrays that
+(graders.engine.checks.STRICT_ERRSTATE) on logits up to ±1000, including arrays that
 mix rows near 0 with rows near 1000.
 """
 
@@ -14,10 +14,10 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from graders.checks import check_outputs, elements_of, rows_of
-from graders.learner import LEARNER_ERRORS, KataFailure, LearnerRaised
-from graders.reference import tensor
-from graders.registry import check
+from graders.engine.checks import check_outputs, elements_of, rows_of
+from graders.engine.learner import LEARNER_ERRORS, KataFailure, LearnerRaised
+from graders.engine.reference import tensor
+from graders.engine.registry import check
 
 SHAPES = [(7,), (3, 5), (2, 3, 4)]
 

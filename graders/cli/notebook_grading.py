@@ -16,8 +16,8 @@ from types import SimpleNamespace
 from numpy.random import default_rng
 
 from graders.catalog import topics
-from graders.learner import KataFailure, Learner, LearnerRaised, NotStarted
-from graders.registry import checks_for, load_topic_graders
+from graders.engine.learner import KataFailure, Learner, LearnerRaised, NotStarted
+from graders.engine.registry import checks_for, load_topic_graders
 
 
 def grade_in_notebook(kata_key: str, namespace: dict, seed: int | None = None) -> None:

@@ -11,7 +11,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from graders.checks import (
+from graders.engine.checks import (
     Mistake,
     assert_fast_enough,
     assert_matches,
@@ -21,10 +21,10 @@ from graders.checks import (
     expect_float,
     expect_tuple,
 )
-from graders.layer_checks import check_layer
-from graders.learner import LEARNER_ERRORS, KataFailure, learner_code
-from graders.reference import tensor
-from graders.registry import check
+from graders.engine.layer_checks import check_layer
+from graders.engine.learner import LEARNER_ERRORS, KataFailure, learner_code
+from graders.engine.reference import tensor
+from graders.engine.registry import check
 
 # ---------------------------------------------------------------- dense_layer
 
