@@ -1,17 +1,37 @@
-"""Let one kata file use another of the same tree (a learner's own earlier katas).
+"""Loading kata files by path, and letting one kata file use another of the same tree.
 
     from graders.kata_files import sibling
     two_layer_net = sibling(__file__, "05_backprop", "two_layer_net").two_layer_net
 
-In exercises/ this loads the learner's own file; in solutions/ the reference one.
+In exercises/ this loads the learner's own file; in solutions/ the reference one. Kata
+files are only ever loaded inside a worker process (graders/engine/worker.py): this
+module imports nothing but the standard library.
 """
 
 from __future__ import annotations
 
+import importlib.util
+import itertools
+import sys
 from pathlib import Path
 from types import ModuleType
 
-from graders.engine.learner import load_module
+_module_counter = itertools.count()
+
+
+def load_module(path: Path) -> ModuleType:
+    """Import a kata file by path under a fresh, unique module name (errors propagate)."""
+    path = Path(path)
+    name = f"_kata_{path.parent.parent.name}_{path.parent.name}_{path.stem}_{next(_module_counter)}"
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses and pickling look modules up here
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        del sys.modules[name]
+        raise
+    return module
 
 
 def sibling(this_file: str, topic: str, kata: str) -> ModuleType:

@@ -79,16 +79,49 @@ def test_check_grades_writes_valid_results_and_sets_the_exit_code(repo):
     assert kata(repo, "check", "adma").returncode == 2
 
 
-def test_results_say_error_when_the_run_dies(repo):
+def test_a_kata_that_exits_fails_and_the_run_finishes(repo):
     path = ADAM.path("exercises", repo)
     path.write_text(
         path.read_text().replace("raise NotImplementedError()", "import os\n    os._exit(3)")
     )
     result = kata(repo, "check", "adam", "--json", str(repo / "r.json"))
+    assert result.returncode == 1
+    data = json.loads((repo / "r.json").read_text())
+    jsonschema.validate(data, json.loads(SCHEMA_PATH.read_text()))
+    assert data["status"] == "fail" and "exit code 3" in data["katas"][0]["reason"]
+
+
+def test_results_say_error_when_the_grading_process_dies(repo):
+    """If the grading process itself ends mid-run, the results file says "error"."""
+    (repo / "die_mid_run.py").write_text(
+        "import os\n\ndef pytest_runtest_call(item):\n    os._exit(0)\n"
+    )
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "graders.cli",
+            "--root",
+            str(repo),
+            "check",
+            "adam",
+            "--json",
+            str(repo / "r.json"),
+            "--",
+            "-p",
+            "die_mid_run",
+        ],  # fmt: skip
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=REPO_ROOT,
+        env={**ENV, "PYTHONPATH": f"{REPO_ROOT}{os.pathsep}{repo}"},
+    )
     assert result.returncode != 0
     data = json.loads((repo / "r.json").read_text())
     jsonschema.validate(data, json.loads(SCHEMA_PATH.read_text()))
     assert data["status"] == "error" and "did not finish" in data["message"]
+    assert "grading did not finish" in result.stderr
 
 
 def test_next_shows_file_contract_and_questions(repo):

@@ -133,69 +133,11 @@ def test_hostile_function_fails_alone(grade, kata_tree, case):
     assert expected in graded.text(ADAM.key)
 
 
-PATCHES = [
-    "np.allclose = lambda *a, **k: True",
-    "np.isclose = lambda a, b, *x, **k: np.ones(np.broadcast(a, b).shape, bool)",
-    "np.testing.assert_allclose = lambda *a, **k: None",
-    "import torch\ntorch.allclose = lambda *a, **k: True",
-    "from torch.optim import adam as adam_module\nadam_module.adam = lambda *a, **k: None",
-    "import graders.engine.checks\ngraders.engine.checks.assert_matches = lambda *a, **k: None",
-]
-
-
-@pytest.mark.parametrize("patch", PATCHES, ids=[p.split("=")[0].split()[-1] for p in PATCHES])
-def test_patching_libraries_at_import_fails_the_kata(grade, kata_tree, patch):
-    kata_tree(TOPIC, ADAGRAD.id, solution_source(ADAGRAD))
-    wrong = with_body(ADAM, "adam_step", "return w * 0.5, m, v")
-    path = kata_tree(
-        TOPIC, ADAM.id, wrong.replace("import numpy as np\n", f"import numpy as np\n{patch}\n", 1)
-    )
-    graded = grade(path.parent)
-    assert graded.statuses == {ADAGRAD.key: "passed", ADAM.key: "failing"}, graded.output
-    assert "replaced functions the graders rely on" in graded.text(ADAM.key)
-    assert np.allclose(np.zeros(2), np.ones(2)) is False  # restored for everyone after
-
-
 def test_megabytes_of_output_are_truncated(grade, kata_tree):
     body = "print('x' * 3_000_000)\nreturn w * 0.5, m, v"
     graded = grade(kata_tree(TOPIC, ADAM.id, with_body(ADAM, "adam_step", body)))
     assert graded.statuses == {ADAM.key: "failing"}
     assert "output truncated" in graded.output and len(graded.output) < 200_000
-
-
-def test_os_exit_never_looks_green(tmp_path):
-    """os._exit(0) kills the grading process with status 0: kata check must say fail."""
-    import shutil
-    import subprocess
-    import sys
-
-    from graders.catalog import REPO_ROOT
-    from graders.cli.stubs import build
-
-    shutil.copytree(REPO_ROOT / "solutions", tmp_path / "solutions")
-    (tmp_path / "graders" / "cli").mkdir(parents=True)
-    build(tmp_path)
-    for where in ("at import", "in the function"):
-        source = solution_source(ADAM)
-        if where == "at import":
-            source = source.replace(
-                "import numpy as np\n", "import numpy as np\nimport os\nos._exit(0)\n"
-            )
-        else:
-            source = source.replace(
-                "    m = beta1 * m", "    import os\n    os._exit(0)\n    m = beta1 * m"
-            )
-        ADAM.path("exercises", tmp_path).write_text(source)
-        result = subprocess.run(
-            [sys.executable, "-m", "graders.cli", "--root", str(tmp_path), "check", "adam"],
-            capture_output=True,
-            text=True,
-            timeout=120,
-            cwd=REPO_ROOT,
-            env={**__import__("os").environ, "PYTHONPATH": str(REPO_ROOT)},
-        )
-        assert result.returncode == 1, (where, result.stdout, result.stderr)
-        assert "did not finish" in result.stderr
 
 
 EVERY_FUNCTION = {

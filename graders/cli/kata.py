@@ -30,7 +30,7 @@ from pathlib import Path
 from graders.catalog import REPO_ROOT, Kata, all_katas, topics
 from graders.cli import stubs
 from graders.cli.progress import grade_quietly, next_kata, progress_table
-from graders.engine.plugin import GRADING_ARGS
+from graders.engine.plugin import GRADING_ARGS, own_configuration
 
 STATE_DIR = ".kata"  # git-ignored: hint state, backups, results
 
@@ -83,9 +83,9 @@ def build_parser() -> argparse.ArgumentParser:
     watch.add_argument(
         "--poll",
         type=float,
-        default=0.25,
+        default=0.05,
         metavar="SECONDS",
-        help="how often to look for saved files (default 0.25 s)",
+        help="how often to look for saved files (default 0.05 s)",
     )
     watch.add_argument("--max-runs", type=int, default=0, help=argparse.SUPPRESS)
     reset = commands.add_parser("reset", help="restore a kata's stub, saving your version first")
@@ -165,7 +165,7 @@ def colour_wanted() -> bool:
 
 
 def run_status(args) -> int:
-    statuses = grade_quietly([args.root / "exercises"])
+    statuses = grade_quietly([args.root / "exercises"], args.root)
     print(progress_table(topics(), statuses, colour=colour_wanted()))
     return 0  # a view, not a verdict: `kata check` gives the exit code
 
@@ -188,6 +188,7 @@ def run_check(args) -> int:
             "pytest",
             *paths,
             *GRADING_ARGS,
+            *own_configuration(args.root),
             "--kata-results",
             str(results),
             *args.pytest_args,
@@ -209,7 +210,7 @@ def run_check(args) -> int:
 
 
 def run_next(args) -> int:
-    statuses = grade_quietly([args.root / "exercises"])
+    statuses = grade_quietly([args.root / "exercises"], args.root)
     kata = next_kata(topics(), statuses)
     if kata is None:
         print("every kata passes: the whole course is done.")
@@ -278,7 +279,7 @@ def run_watch(args) -> int:
     if args.name:
         katas = resolve([args.name])
     else:
-        upcoming = next_kata(topics(), grade_quietly([args.root / "exercises"]))
+        upcoming = next_kata(topics(), grade_quietly([args.root / "exercises"], args.root))
         katas = [upcoming] if upcoming else all_katas()
     files = [exercise(args, k) for k in katas if exercise(args, k).exists()]
     if not files:
@@ -298,9 +299,11 @@ def run_watch(args) -> int:
                     *map(str, files),
                     "-q",
                     *GRADING_ARGS,
+                    *own_configuration(args.root),
                     "-p",
                     "no:cacheprovider",
                     "--no-header",
+                    *args.pytest_args,
                 ]
             )
             print(
@@ -354,7 +357,7 @@ def run_solution(args) -> int:
     kata = one_kata(args.kata)
     solution = kata.path("solutions", args.root)
     if not args.give_up:
-        status = grade_quietly([exercise(args, kata)]).get(kata.key, "not started")
+        status = grade_quietly([exercise(args, kata)], args.root).get(kata.key, "not started")
         if status != "passed":
             print(
                 f"{kata.id} is {status}: solve it first (kata check {kata.id}), or see the "

@@ -40,7 +40,7 @@ def _contract(source: str) -> str:
     return ast.get_docstring(ast.parse(source)) or ""
 
 
-def _notebook_source(kata: Kata, root: Path) -> tuple[str, list[Kata]]:
+def notebook_source(kata: Kata, root: Path) -> tuple[str, list[Kata]]:
     """The kata file for a notebook: sibling imports dropped; the katas they name."""
     source = kata.path("solutions", root).read_text(encoding="utf-8")
     needed = [find_kata(topic, name) for _, topic, name in SIBLING_LINE.findall(source)]
@@ -60,11 +60,11 @@ def topic_script(topic, root: Path = REPO_ROOT) -> str:
     ]
     present = {k.key for k in topic.katas}
     for kata in topic.katas:
-        source, needed = _notebook_source(kata, root)
+        source, needed = notebook_source(kata, root)
         for dependency in needed:
             if dependency.key not in present:  # an earlier topic's kata this one builds on
                 present.add(dependency.key)
-                dep_source, _ = _notebook_source(dependency, root)
+                dep_source, _ = notebook_source(dependency, root)
                 cells.append(
                     _markdown(
                         f"{dependency.key}, used by {kata.id} (your version "

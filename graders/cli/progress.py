@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from graders.catalog import Kata, Topic
-from graders.engine.plugin import GRADING_ARGS, RESULTS
+from graders.engine.plugin import GRADING_ARGS, RESULTS, own_configuration
 
 SYMBOLS = {"passed": "✓", "failing": "✗", "not started": "·", "coming": " "}
 COLOURS = {"passed": "32", "failing": "31", "not started": "33", "coming": "2"}
@@ -26,8 +26,11 @@ class _Collector:
         self.statuses = {key: results.status(key) for key, (_, _, c) in results.katas.items() if c}
 
 
-def grade_quietly(paths: list[Path], extra_args: tuple[str, ...] = ()) -> dict[str, str]:
-    """{'03_optimizers/adam': 'passed' | 'failing' | 'not started'} for the kata files in paths."""
+def grade_quietly(
+    paths: list[Path], root: Path, extra_args: tuple[str, ...] = ()
+) -> dict[str, str]:
+    """{'03_optimizers/adam': 'passed' | 'failing' | 'not started'} for the kata files in
+    paths, of the tree at root."""
     collector = _Collector()
     existing = [str(p) for p in paths if p.exists()]
     if existing:
@@ -36,6 +39,7 @@ def grade_quietly(paths: list[Path], extra_args: tuple[str, ...] = ()) -> dict[s
                 [
                     *existing,
                     *GRADING_ARGS,
+                    *own_configuration(root),
                     "-p",
                     "no:terminal",
                     "-p",

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from graders.engine.describe import describe_value, first_difference
-from graders.engine.learner import LEARNER_ERRORS, KataFailure, LearnerRaised
+from graders.engine.learner import KataFailure, LearnerRaised, NotStarted
 
 # float64 implementations of the same formula, rearranged, agree to ~1e-13;
 # every listed mistake moves results by far more than this.
@@ -144,8 +144,9 @@ STRICT_ERRSTATE = {"over": "raise", "invalid": "raise", "divide": "raise", "unde
 def call_strictly(fn, *args, stable_form: str, parts=(), **kwargs):
     """Call a learner function where overflow is an error; name the input that caused it.
 
-    parts: (label, args) pairs, smaller pieces of the input ("row 3 (values near 1000)",
-    (z[3:4],)), tried one by one to say which of them overflows.
+    The worker runs the call under this process's np.errstate. parts: (label, args)
+    pairs, smaller pieces of the input ("row 3 (values near 1000)", (z[3:4],)), tried
+    one by one to say which of them overflows.
     """
     with np.errstate(**STRICT_ERRSTATE):
         try:
@@ -156,11 +157,12 @@ def call_strictly(fn, *args, stable_form: str, parts=(), **kwargs):
             culprit = ""
             for label, part_args in parts:
                 try:
-                    fn.target(*part_args, **kwargs)
-                except FloatingPointError:
-                    culprit = f"\n  it happens on {label}"
-                    break
-                except LEARNER_ERRORS:  # only locating the overflow here
+                    fn(*part_args, **kwargs)
+                except LearnerRaised as part:
+                    if isinstance(part.error, FloatingPointError):
+                        culprit = f"\n  it happens on {label}"
+                        break
+                except (KataFailure, NotStarted):  # only locating the overflow here
                     continue
             if parts and not culprit:
                 culprit = (
@@ -189,35 +191,69 @@ def elements_of(z: np.ndarray):
         yield f"z{list(index)} = {z[index]:.6g}", (np.array([z[index]]),)
 
 
-def assert_fast_enough(learner_call, reference_call, what: str, limit: float = 25.0) -> str:
-    """The learner's call must take at most `limit` times the vectorised reference's time.
+def assert_fast_enough(
+    learner,
+    function: str,
+    args,
+    reference: str,
+    what: str,
+    *,
+    kwargs=None,
+    limit: float = 25.0,
+    compared=lambda result: result,
+) -> str:
+    """The learner's function must take at most `limit` times a vectorised reference's time.
 
-    Both are timed in the same run, so the machine's speed cancels out: the reference
-    takes its best of ten (it is quick), the learner its best of up to three calls, but a
-    call that already took over a second and over the limit is not repeated (a slow loop
-    is failed in one call, well inside the check's timeout). Returns a note with the figures.
+    reference names a numpy function in graders/drivers/ with the same arguments. Both are
+    timed the same way in one fresh worker (Learner.time_against: the best of five
+    batches of calls, each batch timed from here around its request), so the machine's
+    speed cancels out; the reference runs before the learner's file is loaded there. A
+    further call's result must also match the reference's (compared(result) of each): a
+    fast wrong answer is not a speed.
+    Returns a note with the figures.
     """
-    import time
-
-    def timed(call):
-        start = time.perf_counter()
-        call()
-        return time.perf_counter() - start
-
-    reference = min(timed(reference_call) for _ in range(10))
-    learner = timed(learner_call)
-    for _ in range(2):
-        if learner <= limit * reference or learner > 1.0:
-            break
-        learner = min(learner, timed(learner_call))
-    ratio = learner / max(reference, 1e-9)
+    kwargs = kwargs or {}
+    reference_time, learner_time, expected, got = learner.time_against(
+        function, args, kwargs, reference, limit=limit
+    )
+    ratio = learner_time / max(reference_time, 1e-9)
     if ratio > limit:
         raise KataFailure(
-            f"too slow: {what} took {learner * 1e3:.1f} ms, {ratio:.0f}x a vectorised "
-            f"reference ({reference * 1e3:.2f} ms); the limit is {limit:g}x.\n"
+            f"too slow: {what} took {learner_time * 1e3:.1f} ms, {ratio:.0f}x a vectorised "
+            f"reference ({reference_time * 1e3:.2f} ms); the limit is {limit:g}x.\n"
             "  A Python loop over the batch? Use whole-array numpy operations instead."
         )
-    return f"{what}: {learner * 1e3:.1f} ms, {ratio:.1f}x a vectorised reference"
+    try:
+        agree = same_values(compared(got), compared(expected))
+    except (TypeError, IndexError, KeyError):
+        agree = False
+    if not agree:
+        raise KataFailure(
+            f"speed not judged: on the timed input ({what}) your function returned "
+            f"{describe_value(got)}, which is not what the vectorised reference returned; "
+            "see this kata's other checks"
+        )
+    return f"{what}: {learner_time * 1e3:.1f} ms, {ratio:.1f}x a vectorised reference"
+
+
+def same_values(got, expected, rtol: float = 1e-6, atol: float = 1e-9) -> bool:
+    """Whether two results agree, through tuples, lists and dicts, to a loose tolerance."""
+    if isinstance(expected, (tuple, list)):
+        return (
+            isinstance(got, (tuple, list))
+            and len(got) == len(expected)
+            and all(same_values(g, e, rtol, atol) for g, e in zip(got, expected))
+        )
+    if isinstance(expected, dict):
+        return (
+            isinstance(got, dict)
+            and got.keys() == expected.keys()
+            and all(same_values(got[k], expected[k], rtol, atol) for k in expected)
+        )
+    try:
+        return _close(got, expected, rtol, atol)
+    except (TypeError, ValueError):
+        return False
 
 
 def check_outputs(

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from graders.engine.protocol import Opaque
+
 
 def describe_value(value) -> str:
     """'float64 array (3, 4)' for arrays, a short repr for everything else."""
+    if isinstance(value, Opaque):
+        return f"a {value.type_name} (not plain data: numbers, arrays, tuples, lists, dicts)"
     if isinstance(value, np.ndarray) and value.ndim == 0:
         return f"{value.dtype} array ({value.item()!r})"
     if isinstance(value, np.ndarray):

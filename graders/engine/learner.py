@@ -1,34 +1,49 @@
-"""Loading a learner's kata file and calling its functions defensively.
+"""The learner's kata file as graders see it: a proxy to a worker process.
 
-Learner code is untrusted and fallible: every call copies the arguments first
-and compares them afterwards (katas are pure), a stub's NotImplementedError
-becomes NotStarted, and any other exception becomes LearnerRaised carrying the
-call that triggered it.
+`learner.fn("adam_step")(w, grad, m, v, t)` sends the arguments to the worker that loaded
+the file, and returns what the learner's function returned, as plain data. On the way it
+turns what went wrong into what the graders report: a stub's NotImplementedError becomes
+NotStarted, any other exception LearnerRaised (with the call and the learner's frames),
+an argument changed in place a KataFailure, an import of torch NotNumpy. Each check has a
+budget of seconds for the learner's code (begin_check); the worker is killed past it.
+
+Katas whose contract is a class or a protocol are driven by trusted code inside the
+worker (learner.drive, graders/drivers/); speed checks time the learner's function and a
+vectorised reference the same way in one fresh worker (learner.time_against).
 """
 
 from __future__ import annotations
 
-import contextlib
-import copy
-import importlib.util
+import builtins
 import inspect
-import itertools
-import sys
+import math
+import time
 import traceback
 from pathlib import Path
-from types import ModuleType
 
 import numpy as np
 
 from graders.engine.describe import describe_call, first_difference
+from graders.engine.protocol import Encoder
+from graders.engine.workers import Worker
 
-# What learner code may raise that graders catch: every error, and the two BaseExceptions
-# a function can raise on purpose (not pytest's outcomes, which stop a check as meant).
-LEARNER_ERRORS = (Exception, KeyboardInterrupt, SystemExit)
+__all__ = [
+    "KataFailure",
+    "Learner",
+    "LearnerFunction",
+    "LearnerRaised",
+    "LoadFailed",
+    "NotNumpy",
+    "NotStarted",
+]
 
 
 class KataFailure(AssertionError):
     """A wrong answer: the message is written for the learner and shown as is."""
+
+
+class NotNumpy(KataFailure):
+    """The kata imported torch, jax or tensorflow: it is failed, and not graded further."""
 
 
 class NotStarted(Exception):
@@ -44,16 +59,13 @@ class NotStarted(Exception):
         self.path = path
 
 
-def _not_started(error: NotImplementedError, fallback: str) -> NotStarted:
-    """Name the function whose stub raised, from the innermost frame of the traceback."""
-    frames = traceback.extract_tb(error.__traceback__)
-    if not frames:
-        return NotStarted(fallback)
-    return NotStarted(frames[-1].name, Path(frames[-1].filename))
-
-
 class LearnerRaised(Exception):
-    """The learner's code raised: keeps the call and the original exception."""
+    """The learner's code raised: keeps the call and (a copy of) the exception.
+
+    error is rebuilt from the worker's description: its class has the original's name
+    and the nearest built-in base (FloatingPointError, ValueError, ...), its str() is the
+    original's message, error.learner_frames the traceback's frames.
+    """
 
     def __init__(self, call: str, error: BaseException):
         super().__init__(call)
@@ -70,100 +82,269 @@ class LoadFailed(Exception):
         self.error = error
 
 
-_module_counter = itertools.count()
+def rebuild_exception(info: dict) -> BaseException:
+    """A stand-in for an exception raised in the worker (see LearnerRaised)."""
+    info = info if isinstance(info, dict) else {}
+    name = str(info.get("type", "Exception"))[:80] or "Exception"
+    message = str(info.get("message", ""))
+    bases = [getattr(builtins, n, None) for n in info.get("mro", ()) if isinstance(n, str)]
+    bases = [b for b in bases if isinstance(b, type) and issubclass(b, BaseException)]
+    for base in [*bases, Exception]:
+        try:
+            cls = type(name, (base,), {"__str__": lambda self: self.args[0] if self.args else ""})
+            error = cls(message)
+        except TypeError:  # a base whose constructor wants more (UnicodeDecodeError)
+            continue
+        break
+    error.args = (message,)
+    frames = []
+    for frame in info.get("frames", ()):
+        try:
+            filename, lineno, function, line = frame
+            frames.append(traceback.FrameSummary(str(filename), int(lineno), str(function),
+                                                 line=str(line)))  # fmt: skip
+        except (TypeError, ValueError):
+            continue
+    error.learner_frames = frames
+    error.exception_only = str(info.get("exception_only", f"{name}: {message}"))
+    return error
 
 
-def load_module(path: Path) -> ModuleType:
-    """Import a kata file by path under a fresh, unique module name."""
-    name = f"_kata_{path.parent.parent.name}_{path.parent.name}_{path.stem}_{next(_module_counter)}"
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # dataclasses and pickling look modules up here
-    try:
-        spec.loader.exec_module(module)
-    except LEARNER_ERRORS as error:  # SyntaxError, sys.exit(), ...
-        del sys.modules[name]
-        raise LoadFailed(path, error) from error
-    return module
+BATCH_SECONDS = 0.05  # how long one timed batch of reference calls lasts
+LEARNER_TIMING_SECONDS = 2.0  # how long the learner's batches may take, once two are done
+NOT_NUMPY = (
+    "{file} imports {module}: a kata is written in numpy. PyTorch is the oracle the graders "
+    "compare your work with (a softmax that calls torch.softmax passes nothing), and in an "
+    "interview you write the mechanics yourself. Remove the import."
+)
 
 
 class Learner:
-    """The learner's kata module, seen through defensive wrappers."""
+    """One kata file, loaded in a worker process of its own."""
 
-    def __init__(self, module: ModuleType, path: Path):
-        self.module = module
-        self.path = path
+    def __init__(self, path: Path, seconds: float = 5.0):
+        self.path = Path(path)
+        self.worker = Worker()
+        self.remaining = seconds
+        self._callback_failure = None
+        try:
+            self.names = self._load(self.worker)
+        except BaseException:
+            self.worker.close()
+            raise
+
+    def _load(self, worker: Worker) -> dict:
+        reply = self._request(worker, {"op": "load", "path": str(self.path)})
+        if "forbidden" in reply:
+            raise NotNumpy(NOT_NUMPY.format(file=self.path.name, module=reply["forbidden"]))
+        if "loaded" not in reply:
+            raise LoadFailed(self.path, rebuild_exception(reply.get("load_failed")))
+        names = reply["loaded"]
+        return names if isinstance(names, dict) else {}
+
+    def begin_check(self, seconds: float) -> None:
+        """The budget, in seconds, of the learner's code during the next check."""
+        self.remaining = seconds
+
+    def close(self) -> None:
+        self.worker.close()
 
     def fn(self, name: str, mutation_hint: str = "") -> LearnerFunction:
-        target = getattr(self.module, name, None)
-        if target is None:
+        info = self.names.get(name)
+        if not isinstance(info, dict):
             defined = sorted(
-                n for n, v in vars(self.module).items() if callable(v) and not n.startswith("_")
+                n
+                for n, i in self.names.items()
+                if isinstance(i, dict) and i.get("callable") and not n.startswith("_")
             )
             raise KataFailure(
                 f"{self.path.name} defines no {name!r}: did you misname or delete it?\n"
                 f"  functions found: {', '.join(defined) or 'none'}"
             )
-        return LearnerFunction(name, target, mutation_hint)
+        return LearnerFunction(self, name, info, mutation_hint)
 
+    def drive(self, driver: str, *args, what: str):
+        """Run a trusted driver (graders.drivers.<module>:<function>) on the learner's
+        module in the worker; its plain-data result. `what` describes it in messages."""
+        reply, _ = self.call(driver, args, {}, driver=True)
+        return self.outcome(reply, what)
 
-@contextlib.contextmanager
-def learner_code(what: str):
-    """Run learner code that is not one function call (say, the methods of a learner's
-    class) with the same reporting: NotStarted for a stub, LearnerRaised otherwise."""
-    try:
-        yield
-    except NotImplementedError as error:
-        raise _not_started(error, what) from None
-    except (KataFailure, NotStarted, LearnerRaised):
-        raise
-    except LEARNER_ERRORS as error:
-        raise LearnerRaised(what, error) from error
+    # ------------------------------------------------------------ the round trip
+
+    def call(self, target: str, args, kwargs, *, driver=False, consume=False):
+        """One request to the worker: (reply fields, the encoder that sent the arguments)."""
+        encoder = Encoder()
+        fields = {
+            "op": "call",
+            "target": target,
+            "driver": driver,
+            "consume": consume,
+            "args": tuple(args),
+            "kwargs": dict(kwargs),
+            "errstate": dict(np.geterr()),
+        }
+        reply = self._request(self.worker, fields, encoder)
+        for rng, state in zip(encoder.rngs, reply.get("rng_states") or ()):
+            try:
+                rng.bit_generator.state = state
+            except (TypeError, ValueError, KeyError):
+                raise KataFailure(
+                    "the random generator came back from your code in a state numpy rejects"
+                ) from None
+        return reply, encoder
+
+    def _request(self, worker: Worker, fields: dict, encoder: Encoder | None = None) -> dict:
+        self._callback_failure = None
+        try:
+            reply = worker.request(
+                fields,
+                seconds=max(self.remaining, 0.0),
+                encoder=encoder,
+                on_callback=lambda *c: self._callback(encoder, *c),
+            )
+        finally:
+            self.remaining -= worker.spent
+        if self._callback_failure is not None:
+            raise self._callback_failure
+        return reply
+
+    def _callback(self, encoder, index, args, kwargs) -> dict:
+        """Run a grader's function that the learner's code called (numerical_gradient's f)."""
+        try:
+            function = encoder.callbacks[index]
+            return {"value": function(*(args or ()), **(kwargs or {}))}
+        except (KataFailure, NotStarted, LearnerRaised) as failure:
+            self._callback_failure = failure
+            return {"type": "RuntimeError", "message": "the grader's function failed"}
+        except Exception as error:  # noqa: BLE001 - the learner called it with bad values
+            return {"type": type(error).__name__, "message": str(error)}
+
+    def outcome(self, reply: dict, call: str):
+        """The value the learner's code returned, or the failure its reply describes."""
+        if "forbidden" in reply:
+            raise NotNumpy(NOT_NUMPY.format(file=self.path.name, module=reply["forbidden"]))
+        if "not_started" in reply:
+            where = reply["not_started"] if isinstance(reply["not_started"], dict) else {}
+            path = where.get("path")
+            raise NotStarted(str(where.get("function", "")), Path(path) if path else None)
+        if "raised" in reply:
+            raise LearnerRaised(call, rebuild_exception(reply["raised"]))
+        if "returned" not in reply:
+            raise KataFailure("no answer came back from your code (an unreadable reply)")
+        return reply["returned"]
+
+    # ------------------------------------------------------------ speed
+
+    def time_against(self, function: str, args, kwargs, reference: str, *, repeats=5,
+                     limit=25.0):  # fmt: skip
+        """Time `reference` (graders.drivers.<module>:<function>, vectorised numpy) and then
+        the learner's function on the same arguments, in one fresh worker: the reference
+        before the learner's file is even loaded there, so nothing the file does can slow
+        it. Both the same way: a warm-up call, then `repeats` batches of the same number of
+        calls (enough for the reference's batch to last BATCH_SECONDS, so that waking the
+        worker costs little), each batch timed from here around its request; best batch.
+
+        Returns (reference seconds, learner seconds, reference result, learner result):
+        per call, and the results of one more call each (None for a learner already too
+        slow). The learner stops early once it is too slow beyond doubt, or after
+        LEARNER_TIMING_SECONDS of batches (at least two)."""
+        worker = Worker()
+        try:
+            stash = {"op": "stash", "args": tuple(args), "kwargs": dict(kwargs)}
+            slot = self._request(worker, stash)["slot"]
+
+            def timed(target, reference_run, calls=1, keep=False):
+                fields = {"op": "run", "slot": slot, "target": target, "calls": calls,
+                          "keep": keep, "driver": reference_run, "reference": reference_run,
+                          "errstate": dict(np.geterr())}  # fmt: skip
+                start = time.perf_counter()
+                reply = self._request(worker, fields)
+                seconds = (time.perf_counter() - start) / calls
+                return seconds, self.outcome(reply, f"{function} (timed)")
+
+            warm_up, _ = timed(reference, True)
+            calls = max(1, min(1000, math.ceil(BATCH_SECONDS / max(warm_up, 1e-6))))
+            reference_best = min(timed(reference, True, calls)[0] for _ in range(repeats))
+            reference_result = timed(reference, True, keep=True)[1]
+            self._load(worker)
+            learner_best, _ = timed(function, False)  # its warm-up
+            if learner_best > 1.0 and learner_best > limit * reference_best:
+                return reference_best, learner_best, reference_result, None
+            spent = 0.0
+            for batch in range(repeats):
+                seconds, _ = timed(function, False, calls)
+                learner_best, spent = min(learner_best, seconds), spent + seconds * calls
+                too_slow = learner_best > 2 * limit * reference_best
+                if too_slow or (batch >= 1 and spent > LEARNER_TIMING_SECONDS):
+                    break
+            return reference_best, learner_best, reference_result, timed(function, False,
+                                                                          keep=True)[1]  # fmt: skip
+        finally:
+            worker.close()
 
 
 class LearnerFunction:
-    """Calls one learner function; checks that it left its arguments alone."""
+    """Calls one learner function in the worker; checks that it left its arguments alone."""
 
-    def __init__(self, name: str, target, mutation_hint: str = ""):
+    def __init__(self, learner: Learner, name: str, info: dict, mutation_hint: str = ""):
+        self.learner = learner
         self.name = name
-        self.target = target
+        self.info = info
         self.mutation_hint = mutation_hint
 
     def describe(self, *args, **kwargs) -> str:
         return describe_call(self.name, self._bind(args, kwargs))
 
     def __call__(self, *args, **kwargs):
-        return self._run(args, kwargs, finish=lambda result: result)
+        return self._run(args, kwargs, consume=False)
 
     def consume(self, *args, **kwargs) -> list:
         """Call a generator function and list what it yields: its code runs only as it is
         consumed, so errors and in-place changes are looked for after the last item."""
-        return self._run(args, kwargs, finish=list)
+        return self._run(args, kwargs, consume=True)
 
-    def _run(self, args, kwargs, finish):
+    def _run(self, args, kwargs, consume):
         bound = self._bind(args, kwargs)
-        before = {k: copy.deepcopy(v) for k, v in bound.items()}
-        try:
-            result = finish(self.target(*args, **kwargs))
-        except NotImplementedError as error:
-            raise _not_started(error, self.name) from None
-        except LEARNER_ERRORS as error:  # not pytest's outcomes
-            raise LearnerRaised(describe_call(self.name, before), error) from error
-        for arg_name, original in before.items():
-            _assert_unchanged(
-                self.name, arg_name, original, bound[arg_name], before, self.mutation_hint
-            )
+        reply, _ = self.learner.call(self.name, args, kwargs, consume=consume)
+        result = self.learner.outcome(reply, describe_call(self.name, bound))
+        after = reply.get("args_after")
+        if after is not None:
+            try:
+                after_args, after_kwargs = after
+                now = self._bind(tuple(after_args), dict(after_kwargs))
+            except (TypeError, ValueError):
+                now = {}
+            for arg_name, original in bound.items():
+                _assert_unchanged(
+                    self.name,
+                    arg_name,
+                    original,
+                    now.get(arg_name),
+                    bound,
+                    self.mutation_hint,
+                )
         return result
 
     def _bind(self, args, kwargs) -> dict:
         """Argument names to values, as the learner's signature names them."""
         try:
-            signature = inspect.signature(self.target)
+            parameters = [
+                inspect.Parameter(
+                    str(name),
+                    inspect._ParameterKind(int(kind)),
+                    default=None if has_default else inspect.Parameter.empty,
+                )
+                for name, kind, has_default in self.info.get("params") or ()
+            ]
+            signature = inspect.Signature(parameters)
             return dict(signature.bind(*args, **kwargs).arguments)
         except (TypeError, ValueError):
             named = {f"arg{i}": a for i, a in enumerate(args)}
             named.update(kwargs)
             return named
+
+
+# ---------------------------------------------------------------- in-place changes
 
 
 def _leaves(value, label: str):
@@ -201,7 +382,7 @@ def _assert_unchanged(function, arg_name, original, now, passed, hint=""):
     """Raise KataFailure if an argument's arrays or numbers (it, or those in the lists,
     tuples and dicts it holds) were modified in place, or a list or dict was resized.
 
-    passed: copies of all the arguments taken before the call, to show what was called."""
+    passed: the arguments as they were sent, to show what was called."""
     if _layout(original) != _layout(now):
         raise KataFailure(
             f"{function} changed the contents of its argument {arg_name!r} "

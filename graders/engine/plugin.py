@@ -5,6 +5,10 @@ solutions/... the same way) as a KataFile, with one KataItem per registered
 check. A run is green only when every kata in scope passes; an untouched stub
 is reported as "not started" (still a failure for the exit code) without a
 traceback.
+
+This process never imports a kata file: each KataFile loads its file in a worker
+process of its own (graders/engine/learner.py), killed when the file's checks are
+done, and every verdict is computed here from the plain data that came back.
 """
 
 from __future__ import annotations
@@ -19,18 +23,19 @@ from pathlib import Path
 import pytest
 from numpy.random import default_rng
 
-from graders.catalog import Kata, all_katas, kata_for_path, topics
-from graders.engine import integrity
+from graders.catalog import KATA_TREES, Kata, all_katas, kata_for_path, topics
+from graders.engine import workers
 from graders.engine.learner import (
     KataFailure,
     Learner,
     LearnerRaised,
     LoadFailed,
+    NotNumpy,
     NotStarted,
-    load_module,
 )
 from graders.engine.registry import Check, checks_for, load_topic_graders
 from graders.engine.results import write_pending, write_results
+from graders.engine.workers import WorkerBroke, WorkerDied, WorkerTimedOut
 
 RESULTS = pytest.StashKey["KataResults"]()
 # pytest arguments of every grading run started from code (kata, tests, tools): this
@@ -45,8 +50,29 @@ GRADING_ARGS = (
     "no:unraisableexception",
     "-W",
     "ignore:Module already imported so cannot be rewritten:pytest.PytestAssertRewriteWarning",
+    # nothing from a graded tree but its kata files, which load in workers: no
+    # conftest.py, no test_*.py or doctest file (a learner's own `pytest exercises/...`
+    # keeps pytest's defaults: it is their machine)
+    "--noconftest",
+    "-p",
+    "no:doctest",
+    "-o",
+    "python_files=no-test-files-here",
 )
+
+
+def own_configuration(root) -> tuple[str, ...]:
+    """pytest arguments that make a grading run of the tree at `root` read our
+    configuration (grading.ini), never the tree's pytest.ini, pyproject.toml or setup.cfg,
+    which could add plugins and paths."""
+    return ("-c", str(Path(__file__).with_name("grading.ini")), "--rootdir", str(root))
+
+
 TIMEOUT_MESSAGE = "Timeout (>"  # how pytest-timeout's signal method words its failure
+# pytest-timeout only guards the graders' own code now (the worker has its own watchdog):
+# a check may take this long beyond its learner budget before it counts as a grader bug
+GRADER_SLACK_SECONDS = 120.0
+STOPPING = (LoadFailed, NotNumpy, WorkerTimedOut, WorkerDied, WorkerBroke)
 
 
 class NotGraded(Exception):
@@ -93,7 +119,7 @@ def pytest_addoption(parser):
         "--kata-timeout",
         type=float,
         default=5.0,
-        help="seconds each check may run before it is stopped (default 5)",
+        help="seconds the learner's code may run in each check before it is stopped (default 5)",
     )
     group.addoption(
         "--kata-results",
@@ -104,6 +130,7 @@ def pytest_addoption(parser):
 
 
 def pytest_configure(config):
+    workers.warm_up()  # the fork server imports numpy while this process imports torch
     seed = config.getoption("kata_seed")
     config.stash[RESULTS] = KataResults(seed if seed is not None else secrets.randbelow(10**6))
     if config.getoption("kata_results"):
@@ -111,6 +138,7 @@ def pytest_configure(config):
 
 
 def pytest_sessionfinish(session):
+    workers.stop_all()
     path = session.config.getoption("kata_results")
     if path:
         write_results(Path(path), session.config.stash[RESULTS])
@@ -136,6 +164,15 @@ def pytest_pycollect_makemodule(module_path, parent):
     return _kata_file(module_path, parent)
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_collect_directory(path, parent):
+    """Folders of a kata tree are plain directories, never packages: collecting a package
+    would import its __init__.py into this process."""
+    if any(part in KATA_TREES for part in Path(path).parts[-3:]):
+        return pytest.Dir.from_parent(parent, path=Path(path))
+    return None
+
+
 def _kata_file(path: Path, parent):
     kata = kata_for_path(Path(path))
     if kata is None:
@@ -147,7 +184,7 @@ def _kata_file(path: Path, parent):
 
 
 class KataFile(pytest.File):
-    """One kata file; loads the learner's module once, on the first check."""
+    """One kata file; its worker starts (and loads the file) on the first check."""
 
     def __init__(self, *, kata: Kata, **kwargs):
         super().__init__(**kwargs)
@@ -162,17 +199,24 @@ class KataFile(pytest.File):
         method = "signal" if hasattr(signal, "SIGALRM") else "thread"
         for check in checks_for(self.kata.key):
             item = KataItem.from_parent(self, name=check.name, check=check)
-            item.add_marker(pytest.mark.timeout(max(timeout, check.timeout or 0), method=method))
+            limit = budget(timeout, check) + GRADER_SLACK_SECONDS
+            item.add_marker(pytest.mark.timeout(limit, method=method))
             yield item
 
-    def learner(self) -> Learner:
+    def learner(self, seconds: float) -> Learner:
         if self._learner is None:
-            try:
-                self._learner = Learner(load_module(self.path), self.path)
-            except LoadFailed:
-                self.stopped = f"{self.path.name} did not load"
-                raise
+            self._learner = Learner(self.path, seconds)
         return self._learner
+
+    def teardown(self):
+        if self._learner is not None:
+            self._learner.close()
+            self._learner = None
+
+
+def budget(timeout: float, check: Check) -> float:
+    """Seconds the learner's code may run during one check."""
+    return max(timeout, check.timeout or 0)
 
 
 class KataItem(pytest.Item):
@@ -184,25 +228,23 @@ class KataItem(pytest.Item):
     def kata(self) -> Kata:
         return self.parent.kata
 
+    @property
+    def budget(self) -> float:
+        return budget(self.config.getoption("kata_timeout"), self.check)
+
     def runtest(self):
         if self.parent.stopped:
             raise NotGraded(self.parent.stopped)
         try:
-            learner = self.parent.learner()
+            learner = self.parent.learner(self.budget)
+            learner.begin_check(self.budget)
             seed = self.config.stash[RESULTS].seed
             rng = default_rng([seed, zlib.crc32(f"{self.kata.key}::{self.name}".encode())])
             note = self.check.run(learner, rng)
-        finally:
-            # checked even when the check failed: a patch outranks any other verdict
-            patched = integrity.restore_changes()
-            if patched:
-                self.parent.stopped = "its file patched library functions"
-                raise KataFailure(
-                    f"{self.path.name} replaced functions the graders rely on: "
-                    f"{', '.join(patched[:5])}{' ...' if len(patched) > 5 else ''}\n"
-                    "  Katas must not patch numpy, torch or the graders; they were restored, "
-                    "and this kata is failed."
-                )
+        except STOPPING as error:
+            self.parent.stopped = stop_reason(error, self)
+            self.parent.teardown()
+            raise
         if note:
             self.user_properties.append(("kata_note", note))
 
@@ -213,10 +255,14 @@ class KataItem(pytest.Item):
         error = excinfo.value
         if isinstance(error, NotStarted):
             return not_started_message(self, error)
-        if isinstance(error, (KataFailure, LearnerRaised, LoadFailed, NotGraded)) or is_timeout(
-            excinfo
-        ):
+        if isinstance(error, (KataFailure, LearnerRaised, NotGraded, *STOPPING)):
             return explain_failure(self, excinfo) + "\n" + self.replay_line()
+        if is_timeout(excinfo):
+            return (
+                f"the graders themselves ran past {self.budget + GRADER_SLACK_SECONDS:g} s on "
+                "this check: a bug in dl-katas, not in your code (please report it)\n"
+                + self.replay_line()
+            )
         return super().repr_failure(excinfo)  # a bug in a grader: show everything
 
     def replay_line(self) -> str:
@@ -258,6 +304,17 @@ def not_started_message(item: KataItem, error: NotStarted) -> str:
     )
 
 
+def stop_reason(error: BaseException, item: KataItem) -> str:
+    """Why a kata's remaining checks are not graded after this error."""
+    if isinstance(error, LoadFailed):
+        return f"{item.path.name} did not load"
+    if isinstance(error, NotNumpy):
+        return f"{item.path.name} imports a framework the graders do not allow"
+    if isinstance(error, WorkerTimedOut):
+        return f"an earlier check ran past {error.seconds:g} s"
+    return "your code ended its process in an earlier check"
+
+
 def explain_failure(item: KataItem, excinfo) -> str:
     error = excinfo.value
     if isinstance(error, KataFailure):
@@ -271,28 +328,39 @@ def explain_failure(item: KataItem, excinfo) -> str:
             f"your code raised {type(error.error).__name__}: {error.error}\n"
             f"  called   {error.call}\n" + learner_traceback(error.error, item.path)
         )
-    # a timeout: stop the other checks of this kata, and show where the code was stuck
-    timeout = max(item.config.getoption("kata_timeout"), item.check.timeout or 0)
-    item.parent.stopped = f"an earlier check ran past {timeout:g} s"
-    where = [e for e in excinfo.traceback if Path(e.path) == item.path]
-    at = ""
-    if where:
-        entry = where[-1]
-        at = (
-            f"\n  it was running line {entry.lineno + 1} of {item.path.name}: "
-            f"{str(entry.statement).strip()}"
+    if isinstance(error, WorkerDied):
+        return error.explain() + where_it_was(error.frames, item.path)
+    if isinstance(error, WorkerBroke):
+        return (
+            f"your code broke the channel to the graders: {error}\n"
+            "  (a kata file that writes to file descriptors it did not open?)"
         )
+    seconds = error.seconds
     return (
-        f"stopped after {timeout:g} s: this check did not finish (each check may run "
-        f"{timeout:g} s, see --kata-timeout). An infinite loop?{at}"
+        f"stopped after {seconds:g} s: this check did not finish (your code may run "
+        f"{seconds:g} s in each check, see --kata-timeout). An infinite loop?"
+        + where_it_was(error.frames, item.path)
     )
+
+
+def where_it_was(frames, path: Path) -> str:
+    """'it was running line 12 of adam.py: ...' from the innermost frame in a kata file."""
+    tree = path.resolve().parent.parent
+    for filename, lineno, _function in frames:
+        candidate = Path(filename)
+        if candidate.suffix == ".py" and tree in candidate.resolve().parents:
+            try:
+                line = candidate.read_text(encoding="utf-8").splitlines()[lineno - 1].strip()
+            except (OSError, IndexError, UnicodeDecodeError):
+                line = ""
+            return f"\n  it was running line {lineno} of {candidate.name}: {line}"
+    return ""
 
 
 def load_failure_message(error: LoadFailed) -> str:
     cause = error.error
     if isinstance(cause, SyntaxError):
-        detail = "".join(traceback.format_exception_only(type(cause), cause)).rstrip()
-        return f"{error.path.name} could not be loaded:\n{_indent(detail)}"
+        return f"{error.path.name} could not be loaded:\n{_indent(cause.exception_only)}"
     return (
         f"{error.path.name} could not be loaded: {type(cause).__name__}: {cause}\n"
         + learner_traceback(cause, error.path)
@@ -301,7 +369,7 @@ def load_failure_message(error: LoadFailed) -> str:
 
 def learner_traceback(error: BaseException, path: Path) -> str:
     """The traceback restricted to the learner's own file (grader frames left out)."""
-    frames = [f for f in traceback.extract_tb(error.__traceback__) if Path(f.filename) == path]
+    frames = [f for f in getattr(error, "learner_frames", ()) if Path(f.filename) == path]
     if not frames:
         return ""
     lines = "".join(traceback.format_list(frames)).rstrip()
@@ -361,10 +429,6 @@ def pytest_report_teststatus(report, config):
     if getattr(report, "kata_status", None) == "not started":
         return "not started", "N", "NOT STARTED"
     return None
-
-
-def pytest_collection_finish(session):
-    integrity.take_snapshot()  # the graders are imported; no learner file has run yet
 
 
 def pytest_collection_modifyitems(items):

@@ -14,8 +14,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from graders.drivers.activations import softmax_on_wrong_axis
 from graders.engine.checks import check_outputs, elements_of, rows_of
-from graders.engine.learner import LEARNER_ERRORS, KataFailure, LearnerRaised
+from graders.engine.learner import KataFailure, LearnerRaised, NotStarted
 from graders.engine.reference import tensor
 from graders.engine.registry import check
 
@@ -65,7 +66,7 @@ def grade_elementwise(
             parts=list(elements_of(z)) if stable_form else (),
         )
     except LearnerRaised as raised:
-        if np.ndim(z) < 2 or not _works_on_1d(learner.fn(function).target, z, kwargs):
+        if np.ndim(z) < 2 or not _works_on_1d(learner.fn(function), z, kwargs):
             raise
         raise KataFailure(
             f"{function} only works on 1-D input: it raised "
@@ -78,12 +79,12 @@ def grade_elementwise(
         ) from None
 
 
-def _works_on_1d(target, z, kwargs):
+def _works_on_1d(fn, z, kwargs):
     """Diagnostics only: whether the learner's function returns on z flattened to 1-D."""
     try:
         with np.errstate(all="ignore"):
-            target(np.array(z, dtype=np.float64).ravel(), **(kwargs or {}))
-    except LEARNER_ERRORS:  # it fails on 1-D input too: not this diagnosis
+            fn(np.array(z, dtype=np.float64).ravel(), **(kwargs or {}))
+    except (LearnerRaised, KataFailure, NotStarted):  # it fails on 1-D too: not this diagnosis
         return False
     return True
 
@@ -407,13 +408,6 @@ SOFTMAX_STABLE = (
     "subtract each slice's own maximum before exp (z − z.max(axis, keepdims=True)): "
     "softmax is unchanged by the shift and exp never sees a positive number."
 )
-
-
-def softmax_on_wrong_axis(z, axis=-1, max_too=True):
-    """Diagnostics only: softmax normalised over an axis other than `axis`."""
-    other = 0 if (axis % z.ndim) != 0 else -1
-    e = np.exp(z - np.max(z, axis=other if max_too else axis, keepdims=True))
-    return e / np.sum(e, axis=other, keepdims=True)
 
 
 WRONG_AXIS = (

@@ -11,11 +11,12 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from graders.drivers.activations import softmax_on_wrong_axis
+from graders.drivers.losses import cross_entropy as _ce
 from graders.engine.checks import assert_fast_enough, check_outputs, rows_of
 from graders.engine.learner import KataFailure
 from graders.engine.reference import tensor
 from graders.engine.registry import check
-from graders.topics.activations import softmax_on_wrong_axis
 
 
 def torch_loss_and_grad(loss_fn, pred, *others, **kwargs):
@@ -392,30 +393,6 @@ def log_softmax_stable(learner, rng):
     )
 
 
-def _ce(
-    logits,
-    labels,
-    label_smoothing=0.0,
-    *,
-    reduce="mean",
-    grad_scale="mean",
-    wrong_axis=False,
-    smooth_others=False,
-):
-    """Diagnostics only: softmax cross-entropy with switches for its classic mistakes."""
-    n, k = logits.shape
-    onehot = np.eye(k)[:, labels] if wrong_axis else np.eye(k)[labels]
-    if smooth_others:  # ε/(K − 1) on each wrong class, 1 − ε on the true one
-        target = (1 - label_smoothing) * onehot + label_smoothing / (k - 1) * (1 - onehot)
-    else:
-        target = (1 - label_smoothing) * onehot + label_smoothing / k
-    shifted = logits - logits.max(axis=1, keepdims=True)
-    logp = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-    loss = -np.sum(target * logp)
-    grad = np.exp(logp) - target
-    return (float(loss if reduce == "sum" else loss / n), grad if grad_scale == "sum" else grad / n)
-
-
 CE_MISTAKES = [
     (
         "summed over the batch instead of averaged: F.cross_entropy divides the loss and "
@@ -506,9 +483,10 @@ def ce_stable(learner, rng):
 )
 def ce_speed(learner, rng):
     logits, labels = ce_problem(rng, 40000, 3)
-    fn = learner.fn("softmax_cross_entropy")
     return assert_fast_enough(
-        lambda: fn(logits, labels),
-        lambda: _ce(logits, labels),
+        learner,
+        "softmax_cross_entropy",
+        (logits, labels),
+        "graders.drivers.losses:cross_entropy",
         "softmax_cross_entropy on (40000, 3)",
     )

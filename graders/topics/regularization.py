@@ -20,7 +20,7 @@ from graders.engine.checks import (
     expect_float,
     expect_tuple,
 )
-from graders.engine.learner import LEARNER_ERRORS, KataFailure
+from graders.engine.learner import KataFailure, LearnerRaised, NotStarted
 from graders.engine.reference import tensor
 from graders.engine.registry import check
 
@@ -429,13 +429,13 @@ def early_stopping_mistake(fn, cases, always_kwarg) -> str:
     """'  looks like: ...' when one listed mistake gives the learner's answer on every case."""
     try:
         got = [
-            tuple(int(v) for v in fn.target(list(losses), patience, **kwargs))
+            tuple(int(v) for v in fn(list(losses), patience, **kwargs))
             for losses, patience, kwargs in (
                 (losses, patience, {"min_delta": md} if md or always_kwarg else {})
                 for losses, patience, md in cases
             )
         ]
-    except LEARNER_ERRORS:  # only naming the mistake here
+    except (KataFailure, LearnerRaised, NotStarted, TypeError, ValueError):  # only naming it
         return ""
     for says, switches in EARLY_STOPPING_MISTAKES:
         if got == [reference_early_stopping(*case, **switches) for case in cases]:
