@@ -169,3 +169,34 @@ def test_errors_keep_their_kind_and_frames(learner):
     with pytest.raises(NotStarted) as stub:
         one.fn("stub")()
     assert stub.value.function == "stub"
+
+
+def test_results_that_alias_an_argument_fail_when_the_check_ends(learner):
+    one = learner(
+        """
+        def same(x):
+            return x
+
+        def view(x):
+            return x.reshape(-1)
+
+        def same_list(grads):
+            return grads
+
+        def layer_forward(x):
+            return x * 2, (x,)
+        """
+    )
+    x = np.ones((2, 2))
+    for name, arg, text in [
+        ("same", x, "returned its argument 'x'"),
+        ("view", x, "returned a view of its argument 'x'"),
+        ("same_list", [x], "returned its argument's own 'grads'"),
+    ]:
+        one.begin_check(5)
+        one.fn(name)(arg)  # the check goes on: a wrong value would be told first
+        with pytest.raises(KataFailure, match=text):
+            one.end_check()
+    one.begin_check(5)
+    one.fn("layer_forward")(x)  # a layer's cache may hold its inputs
+    one.end_check()

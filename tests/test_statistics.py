@@ -46,5 +46,6 @@ def test_statistical_checks_hold_on_200_seeds(key):
                 rng = default_rng([seed, zlib.crc32(f"{key}::{name}".encode())])
                 learner.begin_check(60)
                 check.run(learner, rng)  # a KataFailure here would be a false failure
+                learner.end_check()
     finally:
         learner.close()

@@ -95,6 +95,7 @@ def grade_in_notebook(kata_key: str, namespace: dict, seed: int | None = None) -
                 learner.begin_check(max(SECONDS_PER_CHECK, check.timeout or 0))
                 try:
                     note = check.run(learner, rng)
+                    learner.end_check()
                 except NotStarted as error:
                     raise AssertionError(
                         f"not started: {error.function} still raises NotImplementedError"

@@ -18,8 +18,6 @@ from graders.engine.learner import KataFailure, LearnerRaised, NotStarted
 # every listed mistake moves results by far more than this.
 RTOL = 1e-8
 ATOL = 1e-12
-# A learner output "is" a known mistake when it matches the mistake's output this closely.
-MISTAKE_RTOL = 1e-6
 
 
 @dataclass(frozen=True)
@@ -77,8 +75,12 @@ def _close(got, expected, rtol, atol) -> bool:
     )
 
 
-def recognise(got: dict, mistakes) -> Mistake | None:
-    """The first listed mistake whose outputs match the learner's."""
+def recognise(got: dict, mistakes, expected=None, rtol=RTOL, atol=ATOL) -> Mistake | None:
+    """The first listed mistake that gives the learner's outputs on these inputs, within
+    the check's tolerance (at least rtol 1e-8, how far two numpy arrangements of one
+    formula may drift), and that differs from the expected outputs here: a mistake that
+    happens to be right on these inputs names nothing."""
+    match_rtol = max(rtol, 1e-8)
     for mistake in mistakes:
         try:
             with np.errstate(all="ignore"):
@@ -86,11 +88,39 @@ def recognise(got: dict, mistakes) -> Mistake | None:
         except Exception:  # noqa: BLE001 - a diagnostic that does not apply is skipped
             continue
         with np.errstate(all="ignore"):
-            if outputs.keys() == got.keys() and all(
-                _close(got[k], outputs[k], MISTAKE_RTOL, 1e-10) for k in got
+            if outputs.keys() != got.keys():
+                continue
+            if expected is not None and all(
+                _close(outputs[k], expected[k], rtol, atol) for k in expected if k in outputs
             ):
+                continue
+            if all(_close(got[k], outputs[k], match_rtol, max(atol, 1e-12)) for k in got):
                 return mistake
     return None
+
+
+def near_miss(got: dict, expected: dict) -> str:
+    """'close, but not within tolerance: ...' when every output is within 1e-3 relative of
+    the expected one though not within the check's tolerance ('' otherwise)."""
+    worst = 0.0
+    for label, exp in expected.items():
+        try:
+            g = np.asarray(got[label], dtype=float)
+            e = np.asarray(exp, dtype=float)
+        except (TypeError, ValueError):
+            return ""
+        if g.shape != e.shape or not np.array_equal(np.isfinite(g), np.isfinite(e)):
+            return ""
+        finite = np.isfinite(e)
+        with np.errstate(all="ignore"):
+            error = np.abs(g[finite] - e[finite]) / np.maximum(np.abs(e[finite]), 1e-12)
+        worst = max(worst, float(error.max(initial=0.0)))
+    if not 0 < worst < 1e-3:
+        return ""
+    return (
+        f"close, but not within tolerance: the largest relative error is {worst:.2g}. "
+        "float32 somewhere, or an epsilon the contract does not have?"
+    )
 
 
 def assert_matches(
@@ -121,9 +151,11 @@ def assert_matches(
             f"  expected {_preview(exp)}  ({oracle})",
             f"  {where}  [tolerance: rtol {rtol:g}, atol {atol:g}]",
         ]
-        mistake = recognise(got, mistakes)
+        mistake = recognise(got, mistakes, expected, rtol, atol)
         if mistake:
             lines.append(f"  looks like: {mistake.says}")
+        elif close := near_miss(got, expected):
+            lines.append(f"  {close}")
         raise KataFailure("\n".join(lines))
 
 

@@ -126,6 +126,8 @@ class Learner:
         self.path = Path(path)
         self.worker = Worker()
         self.remaining = seconds
+        self.aliased: KataFailure | None = None
+        self.views_sent = 0
         self._callback_failure = None
         try:
             self.names = self._load(self.worker)
@@ -145,11 +147,19 @@ class Learner:
     def begin_check(self, seconds: float) -> None:
         """The budget, in seconds, of the learner's code during the next check."""
         self.remaining = seconds
+        self.aliased = None
+        self.views_sent = 0  # non-contiguous arrays the check sent (tests/test_regimes.py)
+
+    def end_check(self) -> None:
+        """After a check found nothing wrong: fail it if a result shared an argument's
+        memory on the way. (Told last, so that a wrong value is named as its mistake.)"""
+        if self.aliased is not None:
+            raise self.aliased
 
     def close(self) -> None:
         self.worker.close()
 
-    def fn(self, name: str, mutation_hint: str = "") -> LearnerFunction:
+    def fn(self, name: str, mutation_hint: str = "", may_alias: bool = False) -> LearnerFunction:
         info = self.names.get(name)
         if not isinstance(info, dict):
             defined = sorted(
@@ -161,7 +171,7 @@ class Learner:
                 f"{self.path.name} defines no {name!r}: did you misname or delete it?\n"
                 f"  functions found: {', '.join(defined) or 'none'}"
             )
-        return LearnerFunction(self, name, info, mutation_hint)
+        return LearnerFunction(self, name, info, mutation_hint, may_alias)
 
     def drive(self, driver: str, *args, what: str):
         """Run a trusted driver (graders.drivers.<module>:<function>) on the learner's
@@ -184,6 +194,7 @@ class Learner:
             "errstate": dict(np.geterr()),
         }
         reply = self._request(self.worker, fields, encoder)
+        self.views_sent += encoder.views
         for rng, state in zip(encoder.rngs, reply.get("rng_states") or ()):
             try:
                 rng.bit_generator.state = state
@@ -286,11 +297,13 @@ class Learner:
 class LearnerFunction:
     """Calls one learner function in the worker; checks that it left its arguments alone."""
 
-    def __init__(self, learner: Learner, name: str, info: dict, mutation_hint: str = ""):
+    def __init__(self, learner: Learner, name: str, info: dict, mutation_hint: str = "",
+                 may_alias: bool = False):  # fmt: skip
         self.learner = learner
         self.name = name
         self.info = info
         self.mutation_hint = mutation_hint
+        self.may_alias = may_alias  # a kata whose contract lets results share memory
 
     def describe(self, *args, **kwargs) -> str:
         return describe_call(self.name, self._bind(args, kwargs))
@@ -323,6 +336,16 @@ class LearnerFunction:
                     bound,
                     self.mutation_hint,
                 )
+        if not self.may_alias and self.learner.aliased is None:
+            # a layer's cache (a *_forward's second output) is the learner's own business:
+            # keeping the inputs there is the usual way to have them for the backward
+            cache = 1 if self.name.endswith("_forward") and isinstance(result, tuple) else None
+            try:
+                _assert_no_alias(
+                    self.name, bound, result, reply.get("returned_containers"), skipped=cache
+                )
+            except KataFailure as failure:
+                self.learner.aliased = failure  # raised by end_check, if nothing else is wrong
         return result
 
     def _bind(self, args, kwargs) -> dict:
@@ -342,6 +365,69 @@ class LearnerFunction:
             named = {f"arg{i}": a for i, a in enumerate(args)}
             named.update(kwargs)
             return named
+
+
+# ---------------------------------------------------------------- aliasing
+
+
+def _labelled(value, label: str):
+    """(label, value) for every array, list and dict in value, through tuples too."""
+    if isinstance(value, (np.ndarray, list, dict)):
+        yield label, value
+    if isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            yield from _labelled(item, f"{label}[{i}]")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _labelled(item, f"{label}[{key!r}]")
+
+
+def _path_label(root: str, path) -> str:
+    return root + "".join(f"[{p!r}]" if isinstance(p, str) else f"[{p}]" for p in path or ())
+
+
+def _assert_no_alias(function, bound: dict, result, containers, skipped=None) -> None:
+    """Raise KataFailure if something returned is an argument's own list or dict, or an
+    array sharing memory with an argument's array (a view, or the argument itself).
+    skipped: the position, in a returned tuple, of an output left out of this rule."""
+    for pair in containers or ():
+        try:
+            result_path, argument_path = pair
+            if skipped is not None and result_path[:1] == [skipped]:
+                continue
+            args_or_kwargs, *rest = argument_path
+            name = list(bound)[rest[0]] if args_or_kwargs == 0 else rest[0]
+            label = _path_label(str(name), rest[1:])
+        except (ValueError, TypeError, IndexError):
+            continue
+        raise KataFailure(
+            f"{function} returned its argument's own {label!r} "
+            f"(as {_path_label('result', result_path)}), not a new list or dict\n"
+            f"  called   {describe_call(function, bound)}\n"
+            "  Katas return new objects on every path, the ones with nothing to do "
+            "included: the caller may change what you return. Copy it."
+        )
+    arrays = [(label, a) for n, v in bound.items() for label, a in _labelled(v, n)
+              if isinstance(a, np.ndarray)]  # fmt: skip
+    outputs = (
+        [(f"result[{i}]", v) for i, v in enumerate(result) if i != skipped]
+        if skipped is not None
+        else [("result", result)]
+    )
+    for out_label, out in (pair for label, v in outputs for pair in _labelled(v, label)):
+        if not isinstance(out, np.ndarray):
+            continue
+        for label, argument in arrays:
+            if np.shares_memory(out, argument):
+                same = out.shape == argument.shape and np.array_equal(out, argument)
+                raise KataFailure(
+                    f"{function} returned {'its argument' if same else 'a view of its argument'}"
+                    f" {label!r} (as {out_label}): it shares the argument's memory\n"
+                    f"  called   {describe_call(function, bound)}\n"
+                    "  Katas return new arrays on every path, the ones with nothing to do "
+                    "included (x.copy(), not x or x[...] or x.reshape(...)): a caller that "
+                    "changes the result would change its own input."
+                )
 
 
 # ---------------------------------------------------------------- in-place changes

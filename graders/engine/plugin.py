@@ -241,6 +241,7 @@ class KataItem(pytest.Item):
             seed = self.config.stash[RESULTS].seed
             rng = default_rng([seed, zlib.crc32(f"{self.kata.key}::{self.name}".encode())])
             note = self.check.run(learner, rng)
+            learner.end_check()
         except STOPPING as error:
             self.parent.stopped = stop_reason(error, self)
             self.parent.teardown()

@@ -106,6 +106,7 @@ class Encoder:
         self.roots: list[np.ndarray] = []  # the array whose memory each block copies
         self._block_of: dict[int, int] = {}
         self.rngs: list[np.random.Generator] = []
+        self.views = 0  # arrays sent that are not C-contiguous (a transposed, strided view)
         self.callbacks: list = []
         self._handles = handles  # worker side: a dict to keep non-plain values in
         self._inside = list(inside)  # (block index, uint8 array) the receiver holds
@@ -151,6 +152,7 @@ class Encoder:
         return len(table) - 1
 
     def _array(self, array: np.ndarray):
+        self.views += not array.flags.c_contiguous
         low, high = _extent(array)
         for index, block in self._inside:
             start, end = _extent(block)
