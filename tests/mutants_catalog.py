@@ -19,7 +19,30 @@ KINDS = {
     "would not pick (soft labels, unequal batch sizes, a non-square matrix)",
     "edge": "wrong only at an edge: one sample, a kink (z = 0), a tie, an extreme value, "
     "a 3-D input where one is allowed",
-    "in-place": "modifies an argument in place (or hands back an argument's own memory)",
+    "in-place": "modifies an argument in place",
+    "boundary": "wrong only at a boundary value the contract allows: a keyword at 0 or 1, "
+    "above 1, the smallest or largest sensible value",
+    "layout": "wrong only on a non-contiguous input (a transposed, strided or sliced view) "
+    "or where an axis mix-up shows (a square shape)",
+    "extreme": "wrong only at overflow scale, at mixed scales, at tiny magnitudes or with a "
+    "large common offset",
+    "alias": "hands back an argument, a view of one, or an argument's own list or dict, on "
+    "some path",
+    "distribution": "right on average, wrong in the distribution: the spread, independence "
+    "across elements or calls, single elements, or randomness from outside the given rng",
+    "process": "right end result, wrong steps: a loop, a schedule or a stopping rule that "
+    "does something else on the way",
+}
+# The regime (graders.engine.registry.REGIMES) a kind belongs to: a kata needs a mutant of
+# the kind unless its graders rule the regime out (registry.not_applicable). The first
+# three kinds are needed by every kata.
+KIND_REGIME = {
+    "boundary": "hyperparameters",
+    "layout": "layout",
+    "extreme": "extremes",
+    "alias": "aliasing",
+    "distribution": "randomness",
+    "process": "process",
 }
 
 

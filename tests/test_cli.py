@@ -11,7 +11,7 @@ import time
 import jsonschema
 import pytest
 
-from graders.catalog import REPO_ROOT, find_kata, topics
+from graders.catalog import REPO_ROOT, all_katas, find_kata, topics
 from graders.cli.progress import progress_table
 from graders.cli.stubs import build, strip_solutions
 from graders.engine.registry import checks_for
@@ -52,13 +52,13 @@ def solve(repo, k=ADAM):
     shutil.copy(k.path("solutions", repo), k.path("exercises", repo))
 
 
-def test_status_shows_all_ten_topics_and_the_next_kata(repo):
+def test_status_shows_every_topic_and_the_next_kata(repo):
     result = kata(repo)
     assert result.returncode == 0, result.stderr
     for topic in topics():
         assert topic.id in result.stdout
     assert "coming" not in result.stdout, "every kata of the curriculum has graders"
-    assert "overall: 0/42 katas passed" in result.stdout
+    assert f"overall: 0/{len(all_katas())} katas passed" in result.stdout
     assert "next: exercises/01_neurons/neuron.py" in result.stdout
 
 
@@ -184,13 +184,14 @@ def test_every_subcommand_has_help(repo):
 
 
 def _read_until(process, text, deadline):
+    """The watcher's output up to and including the first line that starts with text."""
     lines = []
     while time.monotonic() < deadline:
         line = process.stdout.readline()
         if not line:
             break
         lines.append(line)
-        if text in line:
+        if line.startswith(text):  # "graded in 0.1 s ...", not pytest's "8 not graded in"
             return "".join(lines)
     raise AssertionError(f"never saw {text!r}; got:\n{''.join(lines)}")
 

@@ -1,38 +1,45 @@
 """Every grader rejects wrong implementations, names the known mistakes, and accepts
-correct implementations written differently. Mutants live in tests/mutants/<topic>.toml."""
+correct implementations written differently, on every seed tried. Mutants live in
+tests/mutants/<topic>.toml; tools/kill_matrix.py grades them all in one session a seed."""
 
-import pytest
+import os
+import subprocess
+import sys
 
-from graders.catalog import find_kata
-from tests.conftest import available_katas, solution_source
-from tests.mutants_catalog import KINDS, apply, load_mutants
+from graders.catalog import REPO_ROOT
+from graders.engine.plugin import RESULTS
+from graders.engine.registry import regimes_ruled_out
+from tests.conftest import available_katas
+from tests.mutants_catalog import KIND_REGIME, KINDS, load_mutants
 
-MUTANTS = [
-    pytest.param(topic, mutant, id=f"{topic}/{mutant['kata']}: {mutant['name']}")
-    for topic, mutant in load_mutants()
-]
-
-
-@pytest.mark.parametrize(("topic", "mutant"), MUTANTS)
-def test_mutant(grade, kata_tree, topic, mutant):
-    kata = find_kata(topic, mutant["kata"])
-    path = kata_tree(topic, kata.id, apply(solution_source(kata), mutant["replace"]))
-    graded = grade(path)
-    if mutant["expect"] == "pass":
-        assert graded.statuses == {kata.key: "passed"}, graded.output
-        return
-    assert graded.statuses == {kata.key: "failing"}, graded.output
-    assert graded.exit_code == 1
-    assert mutant["expect"] in graded.text(kata.key), graded.output
-    assert "Traceback" not in graded.output, "a wrong answer must not show a traceback"
+FIXED_SEEDS = ("1-10", "11-20")  # and this session's own seed, new on every run
 
 
-def test_every_available_kata_has_mutants_of_every_kind_and_an_alternative():
-    """At least four wrong implementations per kata, among them one wrong only off the
-    usual arguments, one wrong only at an edge and one that updates an argument in place;
-    and one correct implementation written differently (tests/mutants_catalog.py KINDS)."""
+def test_every_mutant_is_killed_and_named_on_21_seeds(request):
+    """Two kill-matrix runs side by side (two cores), 20 fixed seeds and this session's."""
+    groups = [FIXED_SEEDS[0], f"{FIXED_SEEDS[1]},{request.config.stash[RESULTS].seed}"]
+    runs = [
+        subprocess.Popen(
+            [sys.executable, "tools/kill_matrix.py", "--seeds", seeds],
+            cwd=REPO_ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
+        )
+        for seeds in groups
+    ]
+    outputs = [run.communicate(timeout=3600)[0] for run in runs]
+    for run, output, seeds in zip(runs, outputs, groups):
+        assert run.returncode == 0, f"seeds {seeds}:\n" + output[-8000:]
+
+
+def test_every_kata_has_mutants_of_every_kind_that_applies_and_an_alternative():
+    """At least four wrong implementations per kata, one of each kind (tests/
+    mutants_catalog.py KINDS) whose regime the kata's graders do not rule out, and one
+    correct implementation written differently."""
     found = {}
-    for topic, mutant in (p.values for p in MUTANTS):
+    for topic, mutant in load_mutants():
         tags = found.setdefault((topic, mutant["kata"]), {"wrong": 0})
         if mutant["expect"] == "pass":
             tags["pass"] = True
@@ -42,7 +49,9 @@ def test_every_available_kata_has_mutants_of_every_kind_and_an_alternative():
     gaps = []
     for kata in available_katas():
         tags = found.get((kata.topic, kata.id), {"wrong": 0})
-        missing = [k for k in (*KINDS, "pass") if k not in tags]
+        ruled_out = regimes_ruled_out(kata.key)
+        needed = [k for k in KINDS if KIND_REGIME.get(k) not in ruled_out]
+        missing = [k for k in (*needed, "pass") if k not in tags]
         if tags["wrong"] < 4:
             missing.append(f"{4 - tags['wrong']} more wrong mutants")
         if missing:

@@ -31,8 +31,24 @@ def test_syntax_error_is_reported_and_other_katas_graded(grade, kata_tree):
     assert graded.statuses == {ADAGRAD.key: "passed", ADAM.key: "failing"}
     message = graded.text(ADAM.key)
     assert "adam.py could not be loaded" in message and "SyntaxError" in message
-    assert "line" in message
+    # the summary line says where, with the line itself; the body shows the caret once
+    summary = re.search(
+        r"FAIL +adam .*could not be loaded: SyntaxError: .* at line (\d+): (.*)", graded.output
+    )
+    assert summary and summary[2].strip() == "m = beta1 * m +", graded.output
+    assert message.count("^") == 1 and f"line {summary[1]}" in message
+    # the kata's other checks collapse into a count, none of them repeats the error
+    assert message.count("could not be loaded") == 1
+    assert re.search(r"\b8 not graded\b", graded.output)
     assert graded.exit_code == 1
+
+
+def test_not_started_names_the_class_and_method(grade, kata_tree):
+    autograd = find_kata("05_backprop", "autograd")
+    path = kata_tree("05_backprop", autograd.id, strip_solutions(solution_source(autograd)))
+    graded = grade(path)
+    assert graded.statuses == {autograd.key: "not started"}
+    assert "Value.__init__ still raises NotImplementedError" in graded.text(autograd.key)
 
 
 def test_import_error_is_reported_with_the_learners_line(grade, kata_tree):

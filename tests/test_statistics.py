@@ -12,24 +12,38 @@ from graders.engine.learner import Learner
 from graders.engine.registry import checks_for
 from tests.conftest import available_katas
 
-STATISTICAL = {
-    "06_gradient_flow/initialization": [
-        "xavier_uniform: bounds, mean, variance, KS vs torch",
-        "xavier_uniform with gain 5/3 (tanh), fan_in < fan_out",
-        "xavier_normal: mean, variance, KS vs torch, gain 5/3",
-        "he_normal: mean, variance 2/fan_in, KS vs torch",
-        "tiny layers (1×1, 2×1): finite, distributed as torch's",
-    ],
+# Every check tagged with the randomness regime, and these, whose verdicts also rest on
+# random draws though they grade no rng of the learner's.
+ALSO_STATISTICAL = {
     "08_regularization/dropout": [
-        "kept values x/(1 − p), drop rate and mean, p = 0.5, 0.2, 0.9",
-        "p = 0 keeps everything; p = 0.99 keeps about 1%",
-        "dropout_forward_unscaled: no scaling in training, ×(1 − p) at test",
-        "any shape: 1-D and 3-D inputs, p = 0.5 and 0.3",
+        "overflow-scale and tiny x: dropped exactly 0, kept x/(1 − p) (inf where it overflows)",
+        "non-contiguous x and dout (transposed, strided, reversed): forward, backward, eval",
+        "backward uses the forward's mask, kept zeros of x included",
+    ],
+    "09_training/batching": [
+        "batch_size = 1 (SGD), N - 1, N and above (batch GD, shuffled); N = 1",
     ],
     "09_training/gradient_noise": ["agrees with a simulation of 20000 random batches"],
-    # not a bound on a probability: full-batch gradient descent from a random start
-    "09_training/train_loop": ["batch GD (batch_size > N): one step per epoch, the loss falls"],
+    "09_training/train_loop": [
+        # not a bound on a probability: full-batch gradient descent from a random start
+        "batch GD (batch_size > N): one step per epoch, the loss falls",
+        "boundaries: epochs = 0 and 1, lr = 0, batch_size = 1 and = N, N = 1, hidden_dim = 1",
+    ],
 }
+
+
+def statistical_checks() -> dict[str, list[str]]:
+    """kata key -> names of its checks whose verdict rests on random draws."""
+    found = {}
+    for kata in available_katas():  # loads every topic's graders
+        names = [c.name for c in checks_for(kata.key) if "randomness" in c.regimes]
+        names += [n for n in ALSO_STATISTICAL.get(kata.key, []) if n not in names]
+        if names:
+            found[kata.key] = names
+    return found
+
+
+STATISTICAL = statistical_checks()
 SEEDS = range(200)
 
 

@@ -14,8 +14,10 @@ def collapse_linear(params):
         params: list of (W_i, b_i) pairs, W_i (D_i, D_{i+1}), b_i (D_{i+1},), applied in order.
 
     Returns:
-        (W, b): W (D_0, D_k) and b (D_k,) such that x @ W + b equals the stack's output
-        for every x.
+        A tuple (W, b) of new float64 arrays, W (D_0, D_k) and b (D_k,), such that
+        x @ W + b equals the stack's output for every x: W = W_1 @ W_2 @ ... @ W_k, to
+        full precision even when the biases are far larger than the weights. A single
+        layer gives copies of its own W and b.
     """
     # YOUR CODE HERE
     raise NotImplementedError()

@@ -16,7 +16,9 @@ def mlp_forward(x, params, activation="relu"):
         activation: "relu", "tanh", "sigmoid" or "identity".
 
     Returns:
-        The last layer's output (its logits: no activation after it), float64 (N, D_k).
+        The last layer's output (its logits: no activation after it), a new float64
+        array (N, D_k). With no layers (params == []) the network is the identity and
+        the result is a copy of x, never x itself.
     """
     # YOUR CODE HERE
     raise NotImplementedError()
@@ -29,7 +31,8 @@ def count_parameters(layer_sizes):
         layer_sizes: [D_0, D_1, ..., D_k]: the input width, then each layer's output width.
 
     Returns:
-        An int: every layer has D_i · D_{i+1} weights and D_{i+1} biases.
+        An int: every layer has D_i · D_{i+1} weights and D_{i+1} biases ([D_0] alone,
+        no layer, has 0).
     """
     # YOUR CODE HERE
     raise NotImplementedError()

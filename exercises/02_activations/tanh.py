@@ -1,5 +1,9 @@
 """tanh and its derivative (Q7, Q15). tanh is a rescaled sigmoid, tanh(z) = 2σ(2z) − 1,
-centred on zero, with a derivative of at most 1."""
+centred on zero, with a derivative of at most 1.
+
+Stable for z up to ±1000 (no overflow), and precise near 0: tanh(z) ≈ z for tiny z,
+computed to full relative precision (tanh(1e−300) = 1e−300), as PyTorch does; 2σ(2z) − 1
+subtracts two numbers near 1 there and loses the digits."""
 
 import numpy as np
 

@@ -14,8 +14,9 @@ import numpy as np
 def adamw_step(w, grad, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=1e-2):
     """One AdamW step (torch.optim.AdamW).
 
-    First shrink w by lr · weight_decay · w (decoupled decay), then take the
-    Adam step of adam.py from that w, with the raw grad.
+    First shrink w by lr · weight_decay · w (decoupled decay: the w given, before
+    the step, scaled by lr), then take the Adam step of adam.py from that w, with
+    the raw grad. weight_decay >= 0; 0 gives adam_step exactly.
 
     Args and returns as in adam_step: (w, m, v) as new arrays, t is 1 on the first step.
     """
@@ -27,7 +28,8 @@ def adam_l2_step(w, grad, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, we
     """One step of Adam with an L2 penalty (torch.optim.Adam with weight_decay).
 
     Add the L2 penalty's gradient, weight_decay · w, to grad; then take the
-    Adam step of adam.py with that gradient.
+    Adam step of adam.py with that gradient. weight_decay >= 0; 0 gives adam_step
+    exactly.
 
     Args and returns as in adam_step: (w, m, v) as new arrays, t is 1 on the first step.
     """

@@ -35,11 +35,13 @@ def newton_step(w, grad, H, damping=0.0):
         w: parameters, shape (D,).
         grad: gradient at w, shape (D,).
         H: Hessian at w, shape (D, D), symmetric.
-        damping: λ >= 0 added to the diagonal (Levenberg-style damping).
+        damping: λ >= 0 added to the diagonal (Levenberg-style damping). A large
+            damping gives a short gradient step, d ≈ grad / λ.
 
     Returns:
-        The new parameters, a (D,) array. Use np.linalg.solve: forming the
-        inverse is slower and less accurate.
+        The new parameters, a new (D,) array (a zero gradient gives a copy of w).
+        Use np.linalg.solve on H + damping·I itself: forming the inverse, or solving
+        the normal equations, is slower and loses accuracy on an ill-conditioned H.
     """
     # YOUR CODE HERE
     raise NotImplementedError()

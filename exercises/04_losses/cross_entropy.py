@@ -16,7 +16,8 @@ def log_softmax(z, axis=-1):
         axis: the class axis (default: the last).
 
     Returns:
-        A new float64 array of z's shape.
+        A new float64 array of z's shape, also when there is nothing to normalise (z
+        already log-probabilities, or one class: all zeros). Tied entries get equal values.
     """
     # YOUR CODE HERE
     raise NotImplementedError()
@@ -29,7 +30,8 @@ def softmax_cross_entropy(logits, labels, label_smoothing=0.0):
         logits: float64 array (N, K).
         labels: int array (N,), values in 0..K−1.
         label_smoothing: ε in [0, 1]: the target becomes (1 − ε)·one_hot + ε/K, as in
-            F.cross_entropy(..., label_smoothing=ε).
+            F.cross_entropy(..., label_smoothing=ε). At ε = 1 it is uniform, 1/K on
+            every class, the true one included.
 
     Returns:
         (loss, dlogits): loss a float, the mean over the N samples; dlogits (N, K).

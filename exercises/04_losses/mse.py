@@ -12,6 +12,8 @@ def mse_loss(pred, target):
     Returns:
         (loss, dpred): loss a float; dpred = ∂loss/∂pred, an array of pred's shape.
         The mean runs over all elements, so dpred carries a 1/(element count).
+        Exact at any scale: square the difference (a large common offset in pred and
+        target cancels in pred − target, not in pred² − 2·pred·target + target²).
     """
     # YOUR CODE HERE
     raise NotImplementedError()

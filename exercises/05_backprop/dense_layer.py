@@ -12,7 +12,8 @@ def dense_forward(x, W, b):
 
     Args:
         x: inputs, float64 array (N, D_in).
-        W: weights, (D_in, D_out).
+        W: weights, (D_in, D_out); it may be a view, such as torch's (D_out, D_in)
+            weight transposed.
         b: bias, (D_out,).
 
     Returns:
@@ -31,7 +32,9 @@ def dense_backward(dout, cache):
         cache: what dense_forward returned.
 
     Returns:
-        (dx, dW, db): arrays shaped like x (N, D_in), W (D_in, D_out) and b (D_out,).
+        (dx, dW, db): new arrays shaped like x (N, D_in), W (D_in, D_out) and b (D_out,):
+        dx = dout·Wᵀ, dW = xᵀ·dout, db = dout summed over the batch (a new array for
+        N = 1 too, not a view of dout's only row).
     """
     # YOUR CODE HERE
     raise NotImplementedError()

@@ -4,6 +4,7 @@
 
 so ∂out/∂x = I + ∂F/∂x: the identity path carries the gradient back even where
 ∂F/∂x is small. x is (N, D), W1 (D, H), b1 (H,), W2 (H, D), b2 (D,).
+relu'(0) = 0, as in torch: a hidden unit at exactly 0 passes no gradient back.
 """
 
 import numpy as np

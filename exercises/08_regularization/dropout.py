@@ -7,7 +7,12 @@ keep probability). In training each element is kept with probability 1 − p:
     older (dropout_forward_unscaled):   out = x · mask             in training, x · (1 − p) at test
 
 Both have the same expected training output as their test output. Draw the mask
-from `rng` only.
+from `rng` only, one independent uniform draw per element: each element is dropped with
+probability p on its own (so the number dropped is Binomial(n, p), not a fixed count),
+and successive calls with one rng (it advances) give fresh masks, as PyTorch's do.
+At p = 1 everything is dropped: out is all zeros (PyTorch's convention; 0/0 is no
+answer). Mask first, then scale: a dropped element is exactly 0 even where x/(1 − p)
+overflows to inf.
 """
 
 import numpy as np
@@ -18,25 +23,27 @@ def dropout_forward(x, p, rng, training=True):
 
     Args:
         x: float64 array of any shape.
-        p: drop probability, 0 <= p < 1.
+        p: drop probability, 0 <= p <= 1 (p = 1: out is all zeros).
         rng: a numpy.random.Generator, the only source of randomness.
-        training: False returns x unchanged (as a new array).
+        training: False returns x unchanged (as a new array, never x itself).
 
     Returns:
-        (out, cache): out shaped like x (kept elements x/(1 − p), dropped ones 0);
-        cache for dropout_backward.
+        (out, cache): out a new array shaped like x (kept elements x/(1 − p), dropped
+        ones exactly 0); cache for dropout_backward.
     """
     # YOUR CODE HERE
     raise NotImplementedError()
 
 
 def dropout_backward(dout, cache):
-    """dx for dropout_forward: the forward's own mask and scale (identity after eval mode)."""
+    """dx for dropout_forward: the forward's own mask and scale (identity after eval mode),
+    as a new array: dout / (1 − p) where the forward kept x (x = 0 included), 0 where it dropped."""
     # YOUR CODE HERE
     raise NotImplementedError()
 
 
 def dropout_forward_unscaled(x, p, rng, training=True):
-    """The older dropout: x · mask in training (keep probability 1 − p), x · (1 − p) at test."""
+    """The older dropout: x · mask in training (keep probability 1 − p), x · (1 − p) at test.
+    Same mask rules as dropout_forward; returns a new array on every path (p = 0 included)."""
     # YOUR CODE HERE
     raise NotImplementedError()

@@ -3,6 +3,12 @@
 weights (and grads) are lists of arrays, one per weight matrix; biases are usually
 left out of penalties. L2 pulls each weight toward 0 in proportion to its size;
 L1 pulls with a constant force, and its proximal step sets small weights to exactly 0.
+
+Every array in the list is penalised, whatever its shape (a 1-D array included):
+leaving the biases out is the caller's choice, made by not passing them. An empty
+list gives (0.0, []). The penalty is a float (0.0 when lam = 0, not the int 0); grads
+is a new list of new arrays (never the weights themselves), one per array, in order.
+Nothing here divides: np.sign is exactly ±1 (0 at 0) at any magnitude, tiny and huge.
 """
 
 import numpy as np
@@ -38,7 +44,9 @@ def l1_proximal_step(w, lr, lam):
         lr: the learning rate of the step; lam: the L1 strength.
 
     Returns:
-        A new array shaped like w.
+        A new array shaped like w (a copy of w when lr · lam = 0, never w itself).
+        |w| exactly lr · lam gives 0; |w| − lr · lam is computed directly (not as
+        |w| · (1 − lr · lam / |w|), which cancels when |w| is close to lr · lam).
     """
     # YOUR CODE HERE
     raise NotImplementedError()

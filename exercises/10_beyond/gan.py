@@ -6,18 +6,20 @@ binary cross-entropy of sigmoid(z) against the label t:
     d_loss = bce(d_real_logits, 1) + bce(d_fake_logits, 0)
     g_loss = bce(d_fake_logits, 1)          (= −mean log D(G(z)), non-saturating)
 
-Compute from logits, stably (logits may be ±1000).
+Compute from logits, stably (logits may be ±1000, or ±1e300). At a logit of exactly 0
+each bce is log 2.
 """
 
 import numpy as np
 
 
 def gan_losses(d_real_logits, d_fake_logits):
-    """Returns (d_loss, g_loss) as floats.
+    """Returns (d_loss, g_loss) as floats (Python floats; numpy.float64 is one; not 0-d arrays).
 
     Args:
         d_real_logits: discriminator logits on real samples, float64 array (N,).
         d_fake_logits: discriminator logits on generated samples, float64 array (M,).
     """
+
     # YOUR CODE HERE
     raise NotImplementedError()

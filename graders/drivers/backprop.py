@@ -36,6 +36,17 @@ OPS = {
     "a / 4": lambda a: a / 4.0,
     "2 * a": lambda a: 2.0 * a,
     "a - 1": lambda a: a - 1.0,
+    # exponents at and around their boundaries (autograd_exponents)
+    "a ** 0": lambda a: a**0,
+    "a ** 1": lambda a: a**1,
+    "a ** 3": lambda a: a**3,
+    "a ** -1": lambda a: a**-1,
+    "a ** 0.5": lambda a: a**0.5,
+    "a ** 2.0": lambda a: a**2.0,
+    # overflow-scale operands (autograd_extremes)
+    "exp(a)": lambda a: a.exp(),
+    "log(a)": lambda a: a.log(),
+    "a * 1e-300": lambda a: a * 1e-300,
 }
 
 # (label, operation on v = Value(a), w = Value(b)); the number-only ones are where a
@@ -127,8 +138,12 @@ def new_node(module, label, a, b) -> dict:
     return {"same": same, "before": before, "after": after}
 
 
-def two_layer_net(X, y, params, reg, *, reg_factor=2.0, reg_biases=False):
-    """Vectorised numpy net: the speed reference, and (with switches) diagnostics."""
+def two_layer_net(X, y, params, reg, *, reg_factor=2.0, reg_biases=False, penalty_factor=1.0,
+                  mask_at_zero=False, transpose_dW=None):  # fmt: skip
+    """Vectorised numpy net: the speed reference, and (with switches) diagnostics:
+    reg_factor the penalty gradient's factor (2), penalty_factor the loss's (1),
+    mask_at_zero ReLU passing the gradient at 0, transpose_dW "W1" or "W2" returned
+    transposed."""
     W1, b1, W2, b2 = params["W1"], params["b1"], params["W2"], params["b2"]
     n = len(X)
     pre = X @ W1 + b1
@@ -137,11 +152,11 @@ def two_layer_net(X, y, params, reg, *, reg_factor=2.0, reg_biases=False):
     s = s - s.max(axis=1, keepdims=True)
     logp = s - np.log(np.exp(s).sum(axis=1, keepdims=True))
     penalty = np.sum(W1**2) + np.sum(W2**2) + (np.sum(b1**2) + np.sum(b2**2) if reg_biases else 0)
-    loss = -logp[np.arange(n), y].mean() + reg * penalty
+    loss = -logp[np.arange(n), y].mean() + penalty_factor * reg * penalty
     ds = np.exp(logp)
     ds[np.arange(n), y] -= 1
     ds /= n
-    dh = ds @ W2.T * (pre > 0)
+    dh = ds @ W2.T * ((pre >= 0) if mask_at_zero else (pre > 0))
     grads = {
         "W1": X.T @ dh + reg_factor * reg * W1,
         "b1": dh.sum(0),
@@ -151,4 +166,6 @@ def two_layer_net(X, y, params, reg, *, reg_factor=2.0, reg_biases=False):
     if reg_biases:
         grads["b1"] = grads["b1"] + reg_factor * reg * b1
         grads["b2"] = grads["b2"] + reg_factor * reg * b2
+    if transpose_dW:
+        grads[transpose_dW] = grads[transpose_dW].T
     return float(loss), grads

@@ -19,11 +19,13 @@ def batchnorm_forward(
     inverted_momentum=False,
     batch_in_eval=False,
     naive_var=False,
+    biased_running=False,
+    eps_outside=False,
 ):
     """Vectorised batch norm forward: the speed reference, and (with switches) its mistakes."""
     if training or batch_in_eval:
         mean, var = x.mean(0), x.var(0, ddof=1 if unbiased_norm else 0)
-        unbiased = x.var(0, ddof=1)
+        unbiased = x.var(0) if biased_running else x.var(0, ddof=1)
         if naive_var:  # E[x²] − E[x]², the one-pass formula that cancels
             n = x.shape[0]
             var = (x**2).mean(axis=0) - mean**2
@@ -41,4 +43,5 @@ def batchnorm_forward(
                 )
     else:
         mean, var = rm, rv
-    return gamma * (x - mean) / np.sqrt(var + eps) + beta, rm, rv
+    std = np.sqrt(var) + eps if eps_outside else np.sqrt(var + eps)
+    return gamma * (x - mean) / std + beta, rm, rv

@@ -251,7 +251,7 @@ def assert_fast_enough(
     ratio = learner_time / max(reference_time, 1e-9)
     if ratio > limit:
         raise KataFailure(
-            f"too slow: {what} took {learner_time * 1e3:.1f} ms, {ratio:.0f}x a vectorised "
+            f"too slow: {what} took {learner_time * 1e3:.1f} ms, {ratio:.1f}x a vectorised "
             f"reference ({reference_time * 1e3:.2f} ms); the limit is {limit:g}x.\n"
             "  A Python loop over the batch? Use whole-array numpy operations instead."
         )
@@ -300,6 +300,7 @@ def check_outputs(
     stable_form: str | None = None,
     parts=(),
     note: str = "",
+    atol: float = ATOL,
 ) -> dict:
     """Call one learner function and compare everything it returns with the oracle.
 
@@ -307,6 +308,7 @@ def check_outputs(
     name: the function returns that value alone). A float value expects a float, an
     array expects an array of that shape. mistakes: (says, function) pairs, each
     function taking the learner's arguments. stable_form: grade under STRICT_ERRSTATE.
+    atol: the absolute tolerance, where the inputs' scale sets the rounding error.
     Returns the learner's outputs by name.
     """
     kwargs = kwargs or {}
@@ -329,5 +331,5 @@ def check_outputs(
         return dict(zip(names, outputs if len(names) > 1 else (outputs,)))
 
     known = [Mistake(says, lambda m=m: as_dict(m(*args, **kwargs))) for says, m in mistakes]
-    assert_matches(got, expected, call=call, oracle=oracle, mistakes=known)
+    assert_matches(got, expected, call=call, oracle=oracle, mistakes=known, atol=atol)
     return got

@@ -159,7 +159,11 @@ class Learner:
     def close(self) -> None:
         self.worker.close()
 
-    def fn(self, name: str, mutation_hint: str = "", may_alias: bool = False) -> LearnerFunction:
+    def fn(self, name: str, mutation_hint: str = "", may_alias: bool = False,
+           cache: int | None = None) -> LearnerFunction:  # fmt: skip
+        """The learner's function `name`, called through the worker. cache: the position
+        of a layer's cache in its returned tuple (default: 1 for a *_forward), left out of
+        the aliasing rule."""
         info = self.names.get(name)
         if not isinstance(info, dict):
             defined = sorted(
@@ -171,7 +175,7 @@ class Learner:
                 f"{self.path.name} defines no {name!r}: did you misname or delete it?\n"
                 f"  functions found: {', '.join(defined) or 'none'}"
             )
-        return LearnerFunction(self, name, info, mutation_hint, may_alias)
+        return LearnerFunction(self, name, info, mutation_hint, may_alias, cache)
 
     def drive(self, driver: str, *args, what: str):
         """Run a trusted driver (graders.drivers.<module>:<function>) on the learner's
@@ -298,12 +302,15 @@ class LearnerFunction:
     """Calls one learner function in the worker; checks that it left its arguments alone."""
 
     def __init__(self, learner: Learner, name: str, info: dict, mutation_hint: str = "",
-                 may_alias: bool = False):  # fmt: skip
+                 may_alias: bool = False, cache: int | None = None):  # fmt: skip
         self.learner = learner
         self.name = name
         self.info = info
         self.mutation_hint = mutation_hint
         self.may_alias = may_alias  # a kata whose contract lets results share memory
+        # a layer's cache is the learner's own business: keeping the inputs there is the
+        # usual way to have them for the backward (a *_forward's second output by default)
+        self.cache = 1 if cache is None and name.endswith("_forward") else cache
 
     def describe(self, *args, **kwargs) -> str:
         return describe_call(self.name, self._bind(args, kwargs))
@@ -337,9 +344,7 @@ class LearnerFunction:
                     self.mutation_hint,
                 )
         if not self.may_alias and self.learner.aliased is None:
-            # a layer's cache (a *_forward's second output) is the learner's own business:
-            # keeping the inputs there is the usual way to have them for the backward
-            cache = 1 if self.name.endswith("_forward") and isinstance(result, tuple) else None
+            cache = self.cache if isinstance(result, tuple) else None
             try:
                 _assert_no_alias(
                     self.name, bound, result, reply.get("returned_containers"), skipped=cache

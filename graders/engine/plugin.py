@@ -13,6 +13,7 @@ done, and every verdict is computed here from the plain data that came back.
 
 from __future__ import annotations
 
+import re
 import secrets
 import signal
 import traceback
@@ -256,7 +257,9 @@ class KataItem(pytest.Item):
         error = excinfo.value
         if isinstance(error, NotStarted):
             return not_started_message(self, error)
-        if isinstance(error, (KataFailure, LearnerRaised, NotGraded, *STOPPING)):
+        if isinstance(error, NotGraded):  # one line: the reason is the kata's first failure
+            return explain_failure(self, excinfo)
+        if isinstance(error, (KataFailure, LearnerRaised, *STOPPING)):
             return explain_failure(self, excinfo) + "\n" + self.replay_line()
         if is_timeout(excinfo):
             return (
@@ -361,7 +364,15 @@ def where_it_was(frames, path: Path) -> str:
 def load_failure_message(error: LoadFailed) -> str:
     cause = error.error
     if isinstance(cause, SyntaxError):
-        return f"{error.path.name} could not be loaded:\n{_indent(cause.exception_only)}"
+        # the first line says it all (it is the summary's), the caret follows
+        lines = cause.exception_only.splitlines()
+        source = lines[1].strip() if len(lines) > 2 else ""
+        at = re.search(r"line (\d+)", lines[0]) if lines else None
+        where = f" at line {at[1]}" + (f": {source}" if source else "") if at else ""
+        return (
+            f"{error.path.name} could not be loaded: {lines[-1] if lines else cause}{where}\n"
+            + _indent(cause.exception_only)
+        )
     return (
         f"{error.path.name} could not be loaded: {type(cause).__name__}: {cause}\n"
         + learner_traceback(cause, error.path)
@@ -410,6 +421,10 @@ def pytest_runtest_makereport(item, call):
         else:
             report.kata_status = "failing"
             reason = one_line_reason(str(report.longrepr))
+            # the checks after a stop are counted, not each shown: the first failure says why
+            report.not_graded = call.excinfo is not None and isinstance(
+                call.excinfo.value, NotGraded
+            )
         results = item.config.stash[RESULTS]
         results.katas[item.kata.key][2].append(
             CheckResult(item.name, report.kata_status, reason, note, message)
@@ -429,6 +444,8 @@ def _capped(text: str) -> str:
 def pytest_report_teststatus(report, config):
     if getattr(report, "kata_status", None) == "not started":
         return "not started", "N", "NOT STARTED"
+    if getattr(report, "not_graded", False):
+        return "not graded", "-", "NOT GRADED"
     return None
 
 

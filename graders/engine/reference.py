@@ -21,7 +21,8 @@ torch.set_default_dtype(torch.float64)
 
 
 def tensor(a) -> torch.Tensor:
-    return torch.tensor(np.asarray(a, dtype=np.float64))
+    """A float64 copy of a as a tensor (any layout: torch refuses negative strides)."""
+    return torch.tensor(np.array(a, dtype=np.float64, order="C"))
 
 
 def run_torch_optimizer(kind: str, w0, grad_fn, steps: int, **hyper) -> list[dict]:

@@ -203,16 +203,7 @@ class Server:
         if forbidden:
             return pack({"forbidden": forbidden})
         if isinstance(error, NotImplementedError):
-            frames = traceback.extract_tb(error.__traceback__)
-            where = frames[-1] if frames else None
-            return pack(
-                {
-                    "not_started": {
-                        "function": where.name if where else "",
-                        "path": where.filename if where else "",
-                    }
-                }
-            )
+            return pack({"not_started": raised_where(error)})
         fields = {key: describe_exception(error)}
         if request is not None:
             fields.update(self.aftermath(request, before))
@@ -298,6 +289,17 @@ def describe_exception(error: BaseException) -> dict:
         "frames": frames[-50:],
         "exception_only": exception_only[:MESSAGE_LIMIT],
     }
+
+
+def raised_where(error: BaseException) -> dict:
+    """The function (its qualified name: Value.__init__) and file an error came from."""
+    tb = error.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    if tb is None:
+        return {"function": "", "path": ""}
+    code = tb.tb_frame.f_code
+    return {"function": getattr(code, "co_qualname", code.co_name), "path": code.co_filename}
 
 
 def forbidden_import(error: BaseException) -> str:

@@ -16,7 +16,9 @@ def mlp_forward(x, params, activation="relu"):
         activation: "relu", "tanh", "sigmoid" or "identity".
 
     Returns:
-        The last layer's output (its logits: no activation after it), float64 (N, D_k).
+        The last layer's output (its logits: no activation after it), a new float64
+        array (N, D_k). With no layers (params == []) the network is the identity and
+        the result is a copy of x, never x itself.
     """
     ### BEGIN SOLUTION
     functions = {
@@ -27,7 +29,7 @@ def mlp_forward(x, params, activation="relu"):
     }
     if activation not in functions:
         raise ValueError(f"unknown activation {activation!r}")
-    out = x
+    out = np.array(x, dtype=np.float64)  # a copy: returned as is when there is no layer
     for i, (W, b) in enumerate(params):
         out = out @ W + b
         if i < len(params) - 1:
@@ -43,7 +45,8 @@ def count_parameters(layer_sizes):
         layer_sizes: [D_0, D_1, ..., D_k]: the input width, then each layer's output width.
 
     Returns:
-        An int: every layer has D_i · D_{i+1} weights and D_{i+1} biases.
+        An int: every layer has D_i · D_{i+1} weights and D_{i+1} biases ([D_0] alone,
+        no layer, has 0).
     """
     ### BEGIN SOLUTION
     return int(sum(a * b + b for a, b in zip(layer_sizes[:-1], layer_sizes[1:])))

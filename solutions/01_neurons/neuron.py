@@ -1,7 +1,7 @@
 """One artificial neuron (Q4): a weighted sum of the inputs plus a bias, then an activation.
 
-    z = w · x + b        (the pre-activation)
-    a = activation(z)    (an element-wise nonlinearity, applied after the sum)
+z = w · x + b        (the pre-activation)
+a = activation(z)    (an element-wise nonlinearity, applied after the sum)
 """
 
 import numpy as np
@@ -17,7 +17,8 @@ def neuron(x, w, b, activation="sigmoid"):
         activation: one of "sigmoid", "tanh", "relu", "identity".
 
     Returns:
-        activation(w · x + b) as a Python float.
+        activation(w · x + b) as a Python float, for every activation and input (relu of
+        a negative z is 0.0, not the int 0). At z = 0: sigmoid 0.5, tanh 0.0, relu 0.0.
 
     Raises:
         ValueError: for any other activation name.

@@ -12,10 +12,14 @@ def softmax(z, axis=-1):
 
     Args:
         z: logits, float64 array of any shape.
-        axis: the axis along which the probabilities sum to 1 (default: the last).
+        axis: the axis along which the probabilities sum to 1 (default: the last); any
+            axis of z, negative ones counted from the end, 0 included.
 
     Returns:
-        A new float64 array of z's shape; every slice along `axis` sums to 1.
+        A new float64 array of z's shape; every slice along `axis` sums to 1. Equal
+        logits share the probability equally; a slice of one element gives 1. Each
+        slice is shifted by its own maximum, so slices far apart in scale (one near 0,
+        one near 1000) are each exact.
     """
     ### BEGIN SOLUTION
     shifted = z - np.max(z, axis=axis, keepdims=True)  # softmax is shift-invariant

@@ -17,13 +17,17 @@ def rmsprop_step(w, grad, square_avg, lr=1e-2, alpha=0.99, eps=1e-8):
         w: parameters, float64 array of any shape.
         grad: gradient at w, same shape.
         square_avg: moving average of squared gradients (zeros before the first step).
-        lr: learning rate (PyTorch default 1e-2).
+        lr: learning rate (PyTorch default 1e-2), >= 0; 0 leaves w but still
+            updates square_avg.
         alpha: smoothing constant, the weight of the old average (PyTorch 0.99;
-            Hinton's lecture and Keras use 0.9).
-        eps: added outside the square root (PyTorch default 1e-8).
+            Hinton's lecture and Keras use 0.9), in [0, 1). alpha = 0 keeps only the
+            latest grad²: square_avg = grad², a step of lr·grad / (|grad| + eps).
+        eps: added outside the square root (PyTorch default 1e-8), >= 0.
+
+    The gradient is used as given, however large or small (no clipping).
 
     Returns:
-        (w, square_avg): new arrays; the arguments are not modified.
+        (w, square_avg): new arrays, on every path; the arguments are not modified.
     """
     ### BEGIN SOLUTION
     square_avg = alpha * square_avg + (1 - alpha) * grad**2

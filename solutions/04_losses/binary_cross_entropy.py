@@ -19,7 +19,9 @@ def bce_with_logits(logits, targets):
 
     Returns:
         (loss, dlogits): loss a float (the mean over every element); dlogits =
-        (σ(logits) − targets) / (element count). Stable for |logits| up to 1000.
+        (σ(logits) − targets) / (element count), a new array. Stable for |logits| up to
+        1000: a confident wrong logit costs its full |z| (1000 at z = −1000, y = 1), not
+        a capped −log ε; a confident right one costs 0.
     """
     ### BEGIN SOLUTION
     z, y = logits, targets

@@ -31,10 +31,13 @@ def huber_loss(pred, target, delta=1.0):
 
     Args:
         pred, target: float64 arrays of the same shape.
-        delta: where the loss turns from quadratic to linear (> 0).
+        delta: where the loss turns from quadratic to linear (> 0; tiny and huge values
+            included: 1e-4 is almost all linear, 1e6 all quadratic for ordinary errors).
 
     Returns:
-        (loss, dpred): loss a float, dpred an array of pred's shape.
+        (loss, dpred): loss a float, dpred an array of pred's shape. At |d| exactly
+        delta the two pieces meet: the loss is 0.5·delta² and the gradient ±delta/n
+        either way (PyTorch takes the linear piece there: |d| < delta is quadratic).
     """
     ### BEGIN SOLUTION
     diff = pred - target

@@ -14,6 +14,10 @@ Semantics of backward(): it computes d(self)/d(node) for every node of the graph
 from scratch, so it first sets every .grad in the graph to 0. Calling it twice
 gives the same gradients. (PyTorch differs: a leaf's .grad accumulates across
 backward calls, which is why training loops call optimizer.zero_grad().)
+
+Every operation returns a new Value, even where its value equals an operand's (v + 0,
+v * 1, v ** 1), and leaves its operands' .data and .grad as they were. sigmoid() and
+tanh() are stable: at ±1000 they give 0 or 1 and ±1, never an OverflowError.
 """
 
 import math
@@ -60,13 +64,19 @@ class Value:
         ### END SOLUTION
 
     def __pow__(self, exponent):
-        """self ** exponent, for a number exponent (int or float)."""
+        """self ** exponent, for a number exponent (int or float).
+
+        The derivative is exponent·self**(exponent − 1), also at self = 0 where that is
+        defined (1 for exponent 1, 0 for exponent 2, 3, ...), and 0 for exponent 0 (a
+        constant) wherever self is, 0 included, as in PyTorch.
+        """
         ### BEGIN SOLUTION
         assert isinstance(exponent, (int, float)), "only number exponents"
         out = Value(self.data**exponent, (self,), f"**{exponent}")
 
         def _backward():
-            self.grad += exponent * self.data ** (exponent - 1) * out.grad
+            local = exponent * self.data ** (exponent - 1) if exponent != 0 else 0.0
+            self.grad += local * out.grad
 
         out._backward = _backward
         return out

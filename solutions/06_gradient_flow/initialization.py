@@ -8,7 +8,8 @@ constant from layer to layer:
     He:     Var(W) = 2 / fan_in                        (ReLU, which zeroes half its inputs)
 
 Same distributions as torch.nn.init.xavier_uniform_, xavier_normal_ and
-kaiming_normal_ (mode="fan_in", nonlinearity="relu"). Draw from `rng` only.
+kaiming_normal_ (mode="fan_in", nonlinearity="relu"). Draw from `rng` only: every
+element an independent draw, and each call advances `rng` (two calls, two arrays).
 """
 
 import numpy as np
@@ -20,7 +21,9 @@ def xavier_uniform(fan_in, fan_out, rng, gain=1.0):
     Args:
         fan_in, fan_out: the layer's input and output widths.
         rng: a numpy.random.Generator, the only source of randomness.
-        gain: scale for the activation (torch.nn.init.calculate_gain: 5/3 for tanh).
+        gain: scale for the activation (torch.nn.init.calculate_gain: 5/3 for tanh), any
+            number >= 0 (a float or a 0-d array). W scales with it: gain = 0 gives all
+            zeros, as in torch, and a gain of 1e-200 or 1e200 gives finite draws too.
 
     Returns:
         float64 array (fan_in, fan_out).
@@ -32,7 +35,10 @@ def xavier_uniform(fan_in, fan_out, rng, gain=1.0):
 
 
 def xavier_normal(fan_in, fan_out, rng, gain=1.0):
-    """N(0, std²) with std = gain · sqrt(2 / (fan_in + fan_out)). Returns (fan_in, fan_out)."""
+    """N(0, std²) with std = gain · sqrt(2 / (fan_in + fan_out)). Returns (fan_in, fan_out).
+
+    gain as in xavier_uniform (>= 0; 0 gives all zeros).
+    """
     ### BEGIN SOLUTION
     std = gain * np.sqrt(2.0 / (fan_in + fan_out))
     return rng.normal(0.0, std, size=(fan_in, fan_out))

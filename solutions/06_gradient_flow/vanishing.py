@@ -16,7 +16,8 @@ def layer_gradient_norms(x, weights, activation):
         activation: "sigmoid", "tanh" or "relu" (relu'(0) = 0).
 
     Returns:
-        A list of floats, one per layer, in the order of `weights`.
+        A new list of floats, one per layer, in the order of `weights` (an empty
+        stack, weights = [], gives an empty list).
     """
     ### BEGIN SOLUTION
     functions = {

@@ -17,17 +17,22 @@ returned unchanged. momentum is PyTorch's: the weight of the new batch value.
 import numpy as np
 
 
-def batchnorm_forward(x, gamma, beta, running_mean, running_var, training=True, momentum=0.1,
-                      eps=1e-5):
+def batchnorm_forward(
+    x, gamma, beta, running_mean, running_var, training=True, momentum=0.1, eps=1e-5
+):
     """Batch-normalise x.
 
     Args:
-        x: float64 array (N, D), N >= 2 in training.
+        x: float64 array (N, D), N >= 2 in training (N = 1 only in eval mode, as torch). A
+            feature that is constant over the batch has variance 0: its x̂ is 0, so its
+            out is beta.
         gamma, beta: learned scale and shift, (D,).
         running_mean, running_var: the running statistics, (D,). Not modified.
         training: use batch statistics and update the running ones (True), or use the
             running statistics (False).
-        momentum, eps: as in PyTorch.
+        momentum, eps: as in PyTorch. momentum in [0, 1]: 0 keeps the running statistics
+            (still returned as new arrays), 1 replaces them with the batch's (the
+            variance unbiased). eps > 0.
 
     Returns:
         (out, cache, running_mean, running_var): out (N, D); cache for batchnorm_backward;

@@ -17,7 +17,9 @@ def layernorm_forward(x, gamma, beta, eps=1e-5):
     Args:
         x: float64 array (N, D) or (B, T, D).
         gamma, beta: learned scale and shift, (D,).
-        eps: added to the variance inside the square root.
+        eps: added to the variance inside the square root, >= 0 (0 is allowed while no
+            row is constant). A constant row (any row when D = 1) has variance 0: x̂ is
+            0 there, so out is beta (and with D = 1, dx is 0).
 
     Returns:
         (out, cache): out shaped like x; cache for layernorm_backward.

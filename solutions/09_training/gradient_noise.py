@@ -17,11 +17,16 @@ def minibatch_gradient_variance(per_example_grads, batch_size):
     """The exact E‖g_B − g‖² above.
 
     Args:
-        per_example_grads: float64 array (N, P), one flattened gradient per example.
+        per_example_grads: float64 array (N, P), one flattened gradient per example
+            (any memory layout).
         batch_size: b, with 1 <= b <= N.
 
     Returns:
-        A float (0.0 when N = 1 or b = N).
+        A float (a Python float or numpy float64): 0.0 when N = 1, when b = N, and when
+        every example has the same gradient; the mean ‖g_i − g‖² itself at b = 1 (SGD).
+        Accurate to float64 rounding at every scale: tiny gradients (a variance of 1e-18
+        is still that, not 0), huge ones (up to about 1e150) and gradients that share a
+        large common part (subtract the mean gradient first: E‖g_i‖² − ‖g‖² cancels).
     """
     ### BEGIN SOLUTION
     n = per_example_grads.shape[0]

@@ -16,7 +16,9 @@ def reparameterize(mu, logvar, eps):
         mu, logvar, eps: float64 arrays (N, L); eps holds standard normal draws.
 
     Returns:
-        z, float64 array (N, L).
+        z, float64 array (N, L), a new array (for eps = 0 too, where z equals mu).
+        logvar may be far from 0 (±800): exp(0.5 · logvar) stays finite where
+        exp(logvar) would overflow, so take the square root inside the exponent.
     """
     ### BEGIN SOLUTION
     return mu + np.exp(0.5 * logvar) * eps
@@ -31,7 +33,9 @@ def gaussian_kl(mu, logvar):
         mu, logvar: float64 arrays (N, L).
 
     Returns:
-        float64 array (N,), each >= 0.
+        float64 array (N,), each >= 0; exactly 0 where mu = 0 and logvar = 0.
+        Use logvar itself (not log(exp(logvar)), which is −inf once exp(logvar)
+        underflows to 0 below logvar ≈ −745).
     """
     ### BEGIN SOLUTION
     return 0.5 * np.sum(mu**2 + np.exp(logvar) - logvar - 1.0, axis=1)
