@@ -22,8 +22,10 @@ CURRICULUM_TOPICS = [
     "08_regularization",
     "09_training",
     "10_beyond",
+    "11_convolution",
+    "12_sequences",
 ]
-LAST_QUESTION = 50  # Q1–Q50 from the course, Q51 onward ours
+LAST_QUESTION = 60  # Q1–Q50 from the course, Q51 onward ours
 
 
 def test_all_topics_in_order_with_unique_katas():
