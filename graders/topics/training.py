@@ -1134,7 +1134,7 @@ def torch_two_layer_net(params, X, y, reg):
     loss = torch.nn.functional.cross_entropy(scores, torch.as_tensor(np.asarray(y)).long())
     loss = loss + reg * ((p["W1"] ** 2).sum() + (p["W2"] ** 2).sum())
     loss.backward()
-    return float(loss), {k: v.grad.numpy() for k, v in p.items()}
+    return float(loss.detach()), {k: v.grad.numpy() for k, v in p.items()}
 
 
 def check_net_step(params, Xb, yb, reg, loss, grads, where, what):
