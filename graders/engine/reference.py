@@ -25,6 +25,18 @@ def tensor(a) -> torch.Tensor:
     return torch.tensor(np.array(a, dtype=np.float64, order="C"))
 
 
+def torch_two_layer_net(X, y, params, reg):
+    """Loss and grads of affine → ReLU → affine → softmax cross-entropy + reg·(‖W1‖² + ‖W2‖²),
+    by autograd: the oracle of 05's two_layer_net and of each step of 09's train_loop."""
+    t = {k: tensor(v).requires_grad_(True) for k, v in params.items()}
+    scores = torch.relu(tensor(X) @ t["W1"] + t["b1"]) @ t["W2"] + t["b2"]
+    loss = F.cross_entropy(scores, torch.as_tensor(np.array(y))) + reg * (
+        (t["W1"] ** 2).sum() + (t["W2"] ** 2).sum()
+    )
+    grads = torch.autograd.grad(loss, list(t.values()))
+    return float(loss.detach()), {k: g.numpy() for k, g in zip(t, grads)}
+
+
 def run_torch_optimizer(kind: str, w0, grad_fn, steps: int, **hyper) -> list[dict]:
     """Run `steps` steps of torch.optim.<kind>'s update; the state after each step.
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from graders.drivers.backprop import build
 from graders.drivers.backprop import two_layer_net as _reference_net
@@ -29,7 +28,7 @@ from graders.engine.checks import (
 )
 from graders.engine.describe import describe_value
 from graders.engine.learner import KataFailure, LearnerRaised, NotStarted
-from graders.engine.reference import tensor as _contiguous_tensor  # noqa: F401 (float64 default)
+from graders.engine.reference import tensor, torch_two_layer_net
 from graders.engine.registry import check, not_applicable
 
 NO_RNG = "takes no rng: deterministic"
@@ -59,11 +58,6 @@ not_applicable(
     layout="scalars: no arrays, so no memory layout",
     randomness=NO_RNG,
 )
-
-
-def tensor(a) -> torch.Tensor:
-    """A float64 tensor holding a copy of a (torch refuses arrays with negative strides)."""
-    return torch.tensor(np.array(a, dtype=np.float64))
 
 
 def expect_float64(value, name: str, call: str) -> float:
@@ -928,16 +922,6 @@ def _net_problem(rng, n, d, h, c):
     return X, y, params
 
 
-def _torch_net(X, y, params, reg):
-    t = {k: tensor(v).requires_grad_(True) for k, v in params.items()}
-    scores = torch.relu(tensor(X) @ t["W1"] + t["b1"]) @ t["W2"] + t["b2"]
-    loss = F.cross_entropy(scores, torch.as_tensor(np.array(y))) + reg * (
-        (t["W1"] ** 2).sum() + (t["W2"] ** 2).sum()
-    )
-    grads = torch.autograd.grad(loss, list(t.values()))
-    return float(loss.detach()), {k: g.numpy() for k, g in zip(t, grads)}
-
-
 def _net_flat_penalty(X, y, p, reg):
     """The penalty's gradient through one flat vector of the weights in memory order."""
     loss, grads = _reference_net(X, y, p, 0.0)
@@ -996,7 +980,7 @@ def grade_net(learner, rng, reg, sizes=(6, 4, 5, 3), problem=None, note="", stri
     """problem: (X, y, params) instead of a random one. strict: graded with numpy
     raising on overflow (call_strictly), for scores that overflow a naive softmax."""
     X, y, params = _net_problem(rng, *sizes) if problem is None else problem
-    loss, grads = _torch_net(X, y, params, reg)
+    loss, grads = torch_two_layer_net(X, y, params, reg)
     fn = learner.fn("two_layer_net")
     kwargs = {"reg": reg} if reg else {}
     call = fn.describe(X, y, params, **kwargs) + note

@@ -22,7 +22,7 @@ import torch
 from graders.engine.checks import ATOL, RTOL, Mistake, assert_matches, expect_float
 from graders.engine.describe import describe_value, first_difference
 from graders.engine.learner import KataFailure, LearnerRaised, NotStarted
-from graders.engine.reference import tensor
+from graders.engine.reference import tensor, torch_two_layer_net
 from graders.engine.registry import check, not_applicable
 
 DRIVER = "graders.drivers.training"
@@ -1127,19 +1127,9 @@ def history_looks_like(got, losses, sizes) -> str:
     return ""
 
 
-def torch_two_layer_net(params, X, y, reg):
-    """Loss and grads of affine → ReLU → affine → softmax cross-entropy + reg·(‖W1‖² + ‖W2‖²)."""
-    p = {k: tensor(v).requires_grad_() for k, v in params.items()}
-    scores = torch.relu(tensor(X) @ p["W1"] + p["b1"]) @ p["W2"] + p["b2"]
-    loss = torch.nn.functional.cross_entropy(scores, torch.as_tensor(np.asarray(y)).long())
-    loss = loss + reg * ((p["W1"] ** 2).sum() + (p["W2"] ** 2).sum())
-    loss.backward()
-    return float(loss.detach()), {k: v.grad.numpy() for k, v in p.items()}
-
-
 def check_net_step(params, Xb, yb, reg, loss, grads, where, what):
     """The loss and grads two_layer_net gave train_classifier at one step are the net's."""
-    want_loss, want_grads = torch_two_layer_net(params, Xb, yb, reg)
+    want_loss, want_grads = torch_two_layer_net(Xb, yb, params, reg)
     assert_matches(
         {"loss": loss, **{f"d{k}": grads[k] for k in PARAM_KEYS}},
         {"loss": want_loss, **{f"d{k}": want_grads[k] for k in PARAM_KEYS}},
