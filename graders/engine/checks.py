@@ -237,9 +237,9 @@ def assert_fast_enough(
     """The learner's function must take at most `limit` times a vectorised reference's time.
 
     reference names a numpy function in graders/drivers/ with the same arguments. Both are
-    timed the same way in one fresh worker (Learner.time_against: the best of five
-    batches of calls, each batch timed from here around its request), so the machine's
-    speed cancels out; the reference runs before the learner's file is loaded there. A
+    timed the same way, each in a fresh worker (Learner.time_against: the CPU time of the
+    best of five batches of calls, the two alternating), so the machine's speed and its
+    load cancel out; the reference's worker never loads the learner's file. A
     further call's result must also match the reference's (compared(result) of each): a
     fast wrong answer is not a speed.
     Returns a note with the figures.
@@ -251,7 +251,7 @@ def assert_fast_enough(
     ratio = learner_time / max(reference_time, 1e-9)
     if ratio > limit:
         raise KataFailure(
-            f"too slow: {what} took {learner_time * 1e3:.1f} ms, {ratio:.1f}x a vectorised "
+            f"too slow: {what} took {learner_time * 1e3:.1f} ms of CPU, {ratio:.1f}x a vectorised "
             f"reference ({reference_time * 1e3:.2f} ms); the limit is {limit:g}x.\n"
             "  A Python loop over the batch? Use whole-array numpy operations instead."
         )

@@ -112,6 +112,7 @@ def rebuild_exception(info: dict) -> BaseException:
 
 BATCH_SECONDS = 0.05  # how long one timed batch of reference calls lasts
 LEARNER_TIMING_SECONDS = 2.0  # how long the learner's batches may take, once two are done
+WAITING_CHARGE = 0.5  # a learner's timed call costs at least this share of its wall time
 NOT_NUMPY = (
     "{file} imports {module}: a kata is written in numpy. PyTorch is the oracle the graders "
     "compare your work with (a softmax that calls torch.softmax passes nothing), and in an "
@@ -252,50 +253,66 @@ class Learner:
 
     def time_against(self, function: str, args, kwargs, reference: str, *, repeats=5,
                      limit=25.0):  # fmt: skip
-        """Time `reference` (graders.drivers.<module>:<function>, vectorised numpy) and then
-        the learner's function on the same arguments, in one fresh worker: the reference
-        before the learner's file is even loaded there, so nothing the file does can slow
-        it. Both the same way: a warm-up call, then `repeats` batches of the same number of
-        calls (enough for the reference's batch to last BATCH_SECONDS, so that waking the
-        worker costs little), each batch timed from here around its request; best batch.
+        """Time `reference` (graders.drivers.<module>:<function>, vectorised numpy) and the
+        learner's function on the same arguments, each in a fresh worker of its own: the
+        reference's never loads the learner's file, so nothing the file does can slow it.
+        Both the same way: a warm-up call, then batches of calls lasting about
+        BATCH_SECONDS each, the batches alternating, reference then learner; the best
+        batch of each. A batch costs the CPU time its worker used (read from here, see
+        Worker.cpu_seconds), which other processes on a loaded machine do not inflate as
+        they do wall time; the learner's at least WAITING_CHARGE of its wall time, so that
+        a call that waits (on a child process, say) instead of computing is not free.
+        Without a CPU clock (macOS), wall time for both.
 
         Returns (reference seconds, learner seconds, reference result, learner result):
         per call, and the results of one more call each (None for a learner already too
         slow). The learner stops early once it is too slow beyond doubt, or after
-        LEARNER_TIMING_SECONDS of batches (at least two)."""
-        worker = Worker()
+        LEARNER_TIMING_SECONDS of batches (at least two rounds)."""
+        reference_worker, learner_worker = Worker(), Worker()
         try:
             stash = {"op": "stash", "args": tuple(args), "kwargs": dict(kwargs)}
-            slot = self._request(worker, stash)["slot"]
+            slots = {w: self._request(w, stash)["slot"] for w in (reference_worker, learner_worker)}
 
-            def timed(target, reference_run, calls=1, keep=False):
-                fields = {"op": "run", "slot": slot, "target": target, "calls": calls,
+            def timed(worker, target, calls=1, keep=False):
+                reference_run = worker is reference_worker
+                fields = {"op": "run", "slot": slots[worker], "target": target, "calls": calls,
                           "keep": keep, "driver": reference_run, "reference": reference_run,
                           "errstate": dict(np.geterr())}  # fmt: skip
-                start = time.perf_counter()
+                cpu_start, start = worker.cpu_seconds(), time.perf_counter()
                 reply = self._request(worker, fields)
-                seconds = (time.perf_counter() - start) / calls
-                return seconds, self.outcome(reply, f"{function} (timed)")
+                wall, cpu_end = time.perf_counter() - start, worker.cpu_seconds()
+                result = self.outcome(reply, f"{function} (timed)")
+                if cpu_start is None or cpu_end is None:
+                    return wall / calls, result
+                cpu = cpu_end - cpu_start
+                if not reference_run:
+                    cpu = max(cpu, WAITING_CHARGE * wall)
+                return cpu / calls, result
 
-            warm_up, _ = timed(reference, True)
-            calls = max(1, min(1000, math.ceil(BATCH_SECONDS / max(warm_up, 1e-6))))
-            reference_best = min(timed(reference, True, calls)[0] for _ in range(repeats))
-            reference_result = timed(reference, True, keep=True)[1]
-            self._load(worker)
-            learner_best, _ = timed(function, False)  # its warm-up
+            def batch_of(seconds):
+                return max(1, min(1000, math.ceil(BATCH_SECONDS / max(seconds, 1e-6))))
+
+            reference_best, reference_result = timed(reference_worker, reference, keep=True)
+            self._load(learner_worker)
+            learner_best, _ = timed(learner_worker, function)  # its warm-up
             if learner_best > 1.0 and learner_best > limit * reference_best:
                 return reference_best, learner_best, reference_result, None
+            reference_calls, learner_calls = batch_of(reference_best), batch_of(learner_best)
             spent = 0.0
-            for batch in range(repeats):
-                seconds, _ = timed(function, False, calls)
-                learner_best, spent = min(learner_best, seconds), spent + seconds * calls
+            for round_ in range(repeats):
+                reference_best = min(
+                    reference_best, timed(reference_worker, reference, reference_calls)[0]
+                )
+                seconds, _ = timed(learner_worker, function, learner_calls)
+                learner_best, spent = min(learner_best, seconds), spent + seconds * learner_calls
                 too_slow = learner_best > 2 * limit * reference_best
-                if too_slow or (batch >= 1 and spent > LEARNER_TIMING_SECONDS):
+                if round_ >= 1 and (too_slow or spent > LEARNER_TIMING_SECONDS):
                     break
-            return reference_best, learner_best, reference_result, timed(function, False,
-                                                                          keep=True)[1]  # fmt: skip
+            return reference_best, learner_best, reference_result, timed(
+                learner_worker, function, keep=True)[1]  # fmt: skip
         finally:
-            worker.close()
+            reference_worker.close()
+            learner_worker.close()
 
 
 class LearnerFunction:

@@ -160,6 +160,15 @@ class Worker:
         _live.add(self)
         self.request({}, seconds=START_SECONDS)  # its "ready"
 
+    def cpu_seconds(self) -> float | None:
+        """The CPU time the worker process has used so far, all its threads, read from
+        here (Linux's per-process CPU clock), so its code cannot touch the figure; None
+        where the system has no such clock (macOS, Windows)."""
+        try:
+            return time.clock_gettime((~self.pid << 3) | 2)  # CPUCLOCK_SCHED of the process
+        except (AttributeError, OSError):
+            return None
+
     # ------------------------------------------------------------ requests
 
     def request(

@@ -1003,9 +1003,11 @@ def attention_aliasing(learner, rng):
     )
 
 
-@check("10_beyond/attention", "speed: at most 25x a vectorised reference on (1024, 8, 2, 2)")
+@check("10_beyond/attention", "speed: at most 10x a vectorised reference on (1024, 8, 2, 2)")
 def attention_speed(learner, rng):
-    # many tiny heads: a Python loop over batch and heads costs most there
+    # many tiny heads: a Python loop over batch and heads costs most there, yet only about
+    # 30-40x the reference (numpy's batched matmul loops over tiny matrices too): the
+    # limit is 10x, not 25x, to keep that loop far from passing on a loaded machine
     q, k, v = (rng.normal(size=(1024, 8, 2, 2)) for _ in range(3))
     return assert_fast_enough(
         learner,
@@ -1013,6 +1015,7 @@ def attention_speed(learner, rng):
         (q, k, v),
         "graders.drivers.beyond:attention",
         "attention on (1024, 8, 2, 2)",
+        limit=10.0,
     )
 
 
