@@ -200,3 +200,49 @@ def test_results_that_alias_an_argument_fail_when_the_check_ends(learner):
     one.begin_check(5)
     one.fn("layer_forward")(x)  # a layer's cache may hold its inputs
     one.end_check()
+
+
+RNN = """
+def rnn_forward(x, h0, Wx, Wh, b):
+    h, h_prev = np.empty(x.shape[:2] + (Wh.shape[0],)), h0
+    for t in range(x.shape[1]):
+        h_prev = h[:, t] = np.tanh(x[:, t] @ Wx + h_prev @ Wh + b)
+    return h, None
+"""
+RNN_REFERENCE = "graders.drivers.sequences:rnn_forward"
+
+
+def rnn_problem():
+    rng = np.random.default_rng(0)
+    return tuple(rng.normal(size=s) for s in ((2000, 5, 2), (2000, 3), (2, 3), (3, 3), (3,)))
+
+
+def ratio_of(note: str) -> float:
+    return float(note.rsplit(", ", 1)[-1].split("x")[0])
+
+
+def test_speed_is_cpu_time_and_a_call_that_waits_is_not_free(learner):
+    from graders.engine.checks import assert_fast_enough
+
+    same = assert_fast_enough(learner(RNN), "rnn_forward", rnn_problem(), RNN_REFERENCE, "rnn",
+                              compared=lambda r: r[0])  # fmt: skip
+    assert ratio_of(same) < 5  # the same code: about 1x
+    sleeper = learner(
+        "import time\n" + RNN.replace("    h, h_prev", "    time.sleep(0.05)\n    h, h_prev")
+    )
+    with pytest.raises(KataFailure, match="too slow"):  # no CPU used, but half its wall time
+        assert_fast_enough(sleeper, "rnn_forward", rnn_problem(), RNN_REFERENCE, "rnn",
+                           compared=lambda r: r[0])  # fmt: skip
+
+
+def test_a_file_that_slows_numpy_down_does_not_slow_the_reference(learner):
+    from graders.engine.checks import assert_fast_enough
+
+    patched = learner(
+        "import time\n_tanh = np.tanh\n"
+        "np.tanh = lambda *a, **k: (time.sleep(0.05), _tanh(*a, **k))[1]\n"
+        + RNN.replace("np.tanh(", "_tanh(")
+    )
+    note = assert_fast_enough(patched, "rnn_forward", rnn_problem(), RNN_REFERENCE, "rnn",
+                              compared=lambda r: r[0])  # fmt: skip
+    assert ratio_of(note) < 5
