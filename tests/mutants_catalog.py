@@ -47,9 +47,10 @@ KIND_REGIME = {
 
 
 def load_mutants(topic: str | None = None):
-    """(topic, mutant) pairs, every topic file in order (or only `topic`'s)."""
+    """(topic, mutant) pairs, every topic file in order (or only `topic`'s). A topic's
+    mutants are in <topic>.toml, or split over <topic>.<part>.toml files."""
     for path in sorted(MUTANT_DIR.glob("*.toml")):
-        if topic and path.stem != topic:
+        if topic and path.stem.split(".")[0] != topic:
             continue
         for mutant in tomllib.loads(path.read_text(encoding="utf-8"))["mutant"]:
             unknown = set(mutant.get("kinds", ())) - set(KINDS)
@@ -57,7 +58,7 @@ def load_mutants(topic: str | None = None):
             assert not (mutant.get("kinds") and mutant["expect"] == "pass"), (
                 f"{path.name}: {mutant['name']}: an alternative has no kind"
             )
-            yield path.stem, mutant
+            yield path.stem.split(".")[0], mutant
 
 
 def apply(source: str, replacements) -> str:

@@ -110,7 +110,7 @@ def rebuild_exception(info: dict) -> BaseException:
     return error
 
 
-BATCH_SECONDS = 0.05  # how long one timed batch of reference calls lasts
+BATCH_SECONDS = 0.02  # how long one timed batch of calls lasts (CPU time: little noise)
 LEARNER_TIMING_SECONDS = 2.0  # how long the learner's batches may take, once two are done
 WAITING_CHARGE = 0.5  # a learner's timed call costs at least this share of its wall time
 NOT_NUMPY = (
@@ -235,8 +235,10 @@ class Learner:
         except Exception as error:  # noqa: BLE001 - the learner called it with bad values
             return {"type": type(error).__name__, "message": str(error)}
 
-    def outcome(self, reply: dict, call: str):
-        """The value the learner's code returned, or the failure its reply describes."""
+    def outcome(self, reply: dict, call):
+        """The value the learner's code returned, or the failure its reply describes.
+        call: how the call reads in a message, or a function that says it (only a failure
+        needs it, and describing every passing call's arguments costs)."""
         if "forbidden" in reply:
             raise NotNumpy(NOT_NUMPY.format(file=self.path.name, module=reply["forbidden"]))
         if "not_started" in reply:
@@ -244,6 +246,7 @@ class Learner:
             path = where.get("path")
             raise NotStarted(str(where.get("function", "")), Path(path) if path else None)
         if "raised" in reply:
+            call = call() if callable(call) else call
             raise LearnerRaised(call, rebuild_exception(reply["raised"]))
         if "returned" not in reply:
             raise KataFailure("no answer came back from your code (an unreadable reply)")
@@ -343,7 +346,7 @@ class LearnerFunction:
     def _run(self, args, kwargs, consume):
         bound = self._bind(args, kwargs)
         reply, _ = self.learner.call(self.name, args, kwargs, consume=consume)
-        result = self.learner.outcome(reply, describe_call(self.name, bound))
+        result = self.learner.outcome(reply, lambda: describe_call(self.name, bound))
         after = reply.get("args_after")
         if after is not None:
             try:

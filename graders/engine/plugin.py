@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 import secrets
 import signal
+import sys
 import traceback
 import zlib
 from dataclasses import dataclass, field
@@ -25,7 +26,7 @@ import pytest
 from numpy.random import default_rng
 
 from graders.catalog import KATA_TREES, Kata, all_katas, kata_for_path, topics
-from graders.engine import workers
+from graders.engine import lanes, workers
 from graders.engine.learner import (
     KataFailure,
     Learner,
@@ -39,6 +40,7 @@ from graders.engine.results import write_pending, write_results
 from graders.engine.workers import WorkerBroke, WorkerDied, WorkerTimedOut
 
 RESULTS = pytest.StashKey["KataResults"]()
+LANES = pytest.StashKey["LaneState"]()
 # pytest arguments of every grading run started from code (kata, tests, tools): this
 # plugin, and not pytest's unraisableexception plugin, whose five gc.collect() calls at
 # the end of a session cost ~0.4 s once torch is loaded (pyproject's addopts does the
@@ -105,6 +107,21 @@ class KataResults:
         return "failing"
 
 
+@dataclass
+class LaneState:
+    """Which lane grades each kata file (graders/engine/lanes.py), the lanes forked from
+    this process, and the lane this process grades itself."""
+
+    owner: dict = field(default_factory=dict)  # KataFile -> lane
+    forked: dict = field(default_factory=dict)  # lane -> lanes.Lane
+    here: int = 0
+
+    def lane_of(self, item) -> lanes.Lane | None:
+        """The live forked lane grading this item, or None: grade it here."""
+        lane = self.forked.get(self.owner.get(item.parent, self.here))
+        return lane if lane is not None and lane.alive else None
+
+
 # ---------------------------------------------------------------- options and session
 
 
@@ -123,6 +140,12 @@ def pytest_addoption(parser):
         help="seconds the learner's code may run in each check before it is stopped (default 5)",
     )
     group.addoption(
+        "--kata-jobs",
+        default="auto",
+        help="grade kata files in this many processes side by side (default auto: "
+        "two where there are two cores; 1 grades everything in this process)",
+    )
+    group.addoption(
         "--kata-results",
         default=None,
         metavar="PATH",
@@ -132,8 +155,15 @@ def pytest_addoption(parser):
 
 def pytest_configure(config):
     workers.warm_up()  # the fork server imports numpy while this process imports torch
+    import torch  # the oracles' (imported here only to set this before any of them runs)
+
+    # One thread: the oracles' tensors are small, and a pool of threads spinning between
+    # them costs more CPU than it saves (a third of a whole run's), all the more when
+    # lanes grade side by side on the same cores.
+    torch.set_num_threads(1)
     seed = config.getoption("kata_seed")
     config.stash[RESULTS] = KataResults(seed if seed is not None else secrets.randbelow(10**6))
+    config.stash[LANES] = LaneState()
     if config.getoption("kata_results"):
         write_pending(Path(config.getoption("kata_results")), config.stash[RESULTS].seed)
 
@@ -143,6 +173,65 @@ def pytest_sessionfinish(session):
     path = session.config.getoption("kata_results")
     if path:
         write_results(Path(path), session.config.stash[RESULTS])
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtestloop(session):
+    """Fork the lanes that grade some kata files ahead, once the checks are known."""
+    if not session.config.option.collectonly:
+        start_lanes(session)
+    try:
+        return (yield)
+    finally:
+        for lane in session.config.stash[LANES].forked.values():
+            lane.stop()
+
+
+def start_lanes(session) -> None:
+    items = [item for item in session.items if isinstance(item, KataItem)]
+    files = list(dict.fromkeys(item.parent for item in items))
+    jobs = lanes.jobs_wanted(session.config.getoption("kata_jobs"))
+    if jobs < 2 or len(files) < 2:
+        return
+    state = session.config.stash[LANES]
+    state.owner = lanes.share_out(
+        [(file, [item.name for item in items if item.parent is file]) for file in files], jobs
+    )
+    for lane in range(1, jobs):
+        mine = [item for item in items if state.owner[item.parent] == lane]
+        forked = lanes.fork_lane(lambda send, mine=mine, lane=lane: grade_lane(mine, lane, send))
+        if forked is not None:
+            state.forked[lane] = forked
+
+
+def grade_lane(items, lane: int, send) -> None:
+    """In a forked lane: grade its checks in order, sending each outcome as it is known."""
+    workers.after_fork()
+    state = items[0].config.stash[LANES]
+    state.forked, state.here = {}, lane
+    try:
+        for k, item in enumerate(items):
+            output, outcome = lanes.captured(lambda item=item: graded_outcome(item))
+            outcome.output = output
+            send(outcome)
+            if k + 1 == len(items) or items[k + 1].parent is not item.parent:
+                item.parent.teardown()
+    finally:
+        workers.stop_all()
+
+
+def graded_outcome(item) -> lanes.Outcome:
+    """Run one check as pytest would, and say how it went as plain data."""
+    try:
+        item.runtest()
+    except BaseException as error:  # noqa: BLE001 - reported as pytest would report it
+        excinfo = pytest.ExceptionInfo.from_exception(error)
+        kind = "not started" if isinstance(error, NotStarted) else "failing"
+        kind = "not graded" if isinstance(error, NotGraded) else kind
+        return lanes.Outcome(item.nodeid, kind, str(item.repr_failure(excinfo)))
+    return lanes.Outcome(
+        item.nodeid, "passed", note=dict(item.user_properties).get("kata_note", "")
+    )
 
 
 def pytest_report_header(config):
@@ -234,6 +323,15 @@ class KataItem(pytest.Item):
         return budget(self.config.getoption("kata_timeout"), self.check)
 
     def runtest(self):
+        lane = self.config.stash[LANES].lane_of(self)
+        outcome = lane.outcome(self.nodeid) if lane is not None else None
+        if outcome is not None:  # graded in another lane: replay it
+            sys.stdout.write(outcome.output)
+            if outcome.note:
+                self.user_properties.append(("kata_note", outcome.note))
+            if outcome.kind != "passed":
+                raise lanes.GradedInLane(outcome)
+            return
         if self.parent.stopped:
             raise NotGraded(self.parent.stopped)
         try:
@@ -255,6 +353,8 @@ class KataItem(pytest.Item):
 
     def repr_failure(self, excinfo):
         error = excinfo.value
+        if isinstance(error, lanes.GradedInLane):
+            return error.outcome.text
         if isinstance(error, NotStarted):
             return not_started_message(self, error)
         if isinstance(error, NotGraded):  # one line: the reason is the kata's first failure
@@ -415,21 +515,29 @@ def pytest_runtest_makereport(item, call):
         message = "" if report.passed else str(report.longrepr)
         if report.passed:
             report.kata_status = "passed"
-        elif call.excinfo is not None and isinstance(call.excinfo.value, NotStarted):
+        elif failure_kind(call.excinfo) == "not started":
             report.kata_status = "not started"
             reason = str(report.longrepr)
         else:
             report.kata_status = "failing"
             reason = one_line_reason(str(report.longrepr))
             # the checks after a stop are counted, not each shown: the first failure says why
-            report.not_graded = call.excinfo is not None and isinstance(
-                call.excinfo.value, NotGraded
-            )
+            report.not_graded = failure_kind(call.excinfo) == "not graded"
         results = item.config.stash[RESULTS]
         results.katas[item.kata.key][2].append(
             CheckResult(item.name, report.kata_status, reason, note, message)
         )
     return report
+
+
+def failure_kind(excinfo) -> str:
+    """'not started', 'not graded' or 'failing', whichever lane graded the check."""
+    error = excinfo.value if excinfo is not None else None
+    if isinstance(error, lanes.GradedInLane):
+        return error.outcome.kind
+    if isinstance(error, NotStarted):
+        return "not started"
+    return "not graded" if isinstance(error, NotGraded) else "failing"
 
 
 CAPTURE_LIMIT = 4000  # characters of a check's captured output shown in a report

@@ -125,6 +125,22 @@ def warm_up() -> None:
 _live: set = set()  # workers not yet closed (a set, so none escapes being killed)
 
 
+def after_fork() -> None:
+    """In a forked copy of the grading process (graders/engine/lanes.py): the workers it
+    starts are its own, and so is its fork server (multiprocessing waits on the fork
+    server's pid, and the inherited one is not this process's child)."""
+    _live.clear()
+    if _context().get_start_method() == "forkserver":
+        from multiprocessing import forkserver
+
+        server = forkserver._forkserver
+        if server._forkserver_alive_fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(server._forkserver_alive_fd)
+        server.__init__()  # no server yet: the next worker starts one
+        warm_up()
+
+
 @atexit.register
 def stop_all() -> None:
     """Kill every worker still running (the end of a session, or of the interpreter:
