@@ -97,7 +97,7 @@ def write_trees(tmp: Path, cases) -> list[tuple]:
     return written
 
 
-def grade(cases, seed: int) -> list[tuple]:
+def grade(cases, seed: int, jobs: str = "auto") -> list[tuple]:
     """(kata, variant, ok, got) per case, graded in one pytest session under `seed`."""
     outcomes = Outcomes()
     pytest.main(
@@ -109,6 +109,7 @@ def grade(cases, seed: int) -> list[tuple]:
             "-p",
             "no:terminal",
             f"--kata-seed={seed}",
+            f"--kata-jobs={jobs}",
         ],
         plugins=[outcomes],
     )
@@ -132,6 +133,7 @@ def main(argv=None) -> int:
     parser.add_argument("--topic", help="only this topic's katas")
     parser.add_argument("--kata", help="only this kata")
     parser.add_argument("-v", "--verbose", action="store_true", help="one line per mutant")
+    parser.add_argument("--jobs", default="auto", help="--kata-jobs of each session (lanes)")
     args = parser.parse_args(argv)
     for topic in topics():
         load_topic_graders(topic)  # the regimes each kata rules out
@@ -148,7 +150,7 @@ def main(argv=None) -> int:
         cases = write_trees(Path(tmp), list(variants_of(katas, mutants)))
         verdicts = {}  # case index -> how it failed, on which seeds
         for seed in parse_seeds(args.seeds):
-            for i, (_, _, ok, got) in enumerate(grade(cases, seed)):
+            for i, (_, _, ok, got) in enumerate(grade(cases, seed, args.jobs)):
                 if not ok:
                     verdicts.setdefault(i, []).append(f"{got} on seed {seed}")
     for i, (kata, variant, expect, _) in enumerate(cases):
