@@ -545,14 +545,16 @@ def _grade_count(learner, sizes):
             f"wrong type\n  called   {call}\n  expected an int, got {describe_value(got)}"
         )
     if got != expected:
-        hint = {
+        mistakes = {
             _count_with_one_bias(sizes): "bias counted once per network: every layer "
             "has its own bias vector, one bias per output unit.",
             _count_without_biases(sizes): "biases not counted: each layer has "
             "D_out biases besides its D_in · D_out weights.",
-        }.get(int(got), "")
-        if hint and expected in (_count_with_one_bias(sizes), _count_without_biases(sizes)):
-            hint = ""
+        }
+        # a mistake that gives the right count here (one layer of one unit: one bias in
+        # all) cannot be what went wrong; the other one still can
+        mistakes.pop(expected, None)
+        hint = mistakes.get(int(got), "")
         raise KataFailure(
             f"wrong count\n  called   {call}\n  got      {got}\n"
             f"  expected {expected}  (sum of p.numel() over torch.nn.Linear layers)"
