@@ -226,9 +226,7 @@ def graded_outcome(item) -> lanes.Outcome:
         item.runtest()
     except BaseException as error:  # noqa: BLE001 - reported as pytest would report it
         excinfo = pytest.ExceptionInfo.from_exception(error)
-        kind = "not started" if isinstance(error, NotStarted) else "failing"
-        kind = "not graded" if isinstance(error, NotGraded) else kind
-        return lanes.Outcome(item.nodeid, kind, str(item.repr_failure(excinfo)))
+        return lanes.Outcome(item.nodeid, failure_kind(excinfo), str(item.repr_failure(excinfo)))
     return lanes.Outcome(
         item.nodeid, "passed", note=dict(item.user_properties).get("kata_note", "")
     )
