@@ -15,6 +15,9 @@ else:  # pragma: no cover
 CATALOG_PATH = Path(__file__).with_name("catalog.toml")
 REPO_ROOT = Path(__file__).resolve().parent.parent
 KATA_TREES = ("exercises", "solutions")
+# the learner's scratch trees: .kata/review/<topic>/<kata>.py, .kata/bughunt/...,
+# .kata/interview/<session>/<topic>/<kata>.py
+SCRATCH_DIR = ".kata"
 
 
 @dataclass(frozen=True)
@@ -86,7 +89,25 @@ def find_kata(topic_id: str, kata_id: str) -> Kata | None:
 
 
 def kata_for_path(path: Path) -> Kata | None:
-    """The kata a file is, if it sits at <exercises|solutions>/<topic>/<kata>.py."""
-    if path.suffix != ".py" or path.parent.parent.name not in KATA_TREES:
+    """The kata a file is, if it sits at <exercises|solutions>/<topic>/<kata>.py, or at
+    <topic>/<kata>.py somewhere under a .kata/ scratch folder."""
+    if path.suffix != ".py":
+        return None
+    if path.parent.parent.name not in KATA_TREES and SCRATCH_DIR not in path.parts[:-3]:
         return None
     return find_kata(path.parent.name, path.stem)
+
+
+def is_checkout(folder: Path) -> bool:
+    """A dl-katas checkout: the folder holding graders/catalog.toml and exercises/."""
+    folder = Path(folder)
+    return (folder / "graders" / "catalog.toml").is_file() and (folder / "exercises").is_dir()
+
+
+def find_checkout(start: Path) -> Path | None:
+    """The checkout holding `start` (a folder or a file), walking up; None outside one."""
+    start = Path(start).resolve()
+    for folder in (start, *start.parents):
+        if is_checkout(folder):
+            return folder
+    return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import shutil
 from dataclasses import dataclass
@@ -21,6 +22,35 @@ from graders.engine.registry import checks_for, load_topic_graders
 
 pytest_plugins = ["pytester"]
 SIBLING = re.compile(r'sibling\(__file__, "([^"]+)", "([^"]+)"\)')
+# `pytest` alone runs the repository's own tests, which need the dev extra: without it,
+# one line says what to install instead of a traceback per test module that imports it
+# (a learner grades their katas with `pytest exercises/...`, which never loads this file).
+DEV_MODULES = {
+    "jsonschema": "jsonschema",
+    "yaml": "pyyaml",
+    "nbgrader": "nbgrader",
+    "jupytext": "jupytext",
+}
+
+
+def missing_dev_packages() -> list[str]:
+    return [package for module, package in DEV_MODULES.items() if not _importable(module)]
+
+
+def _importable(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except ValueError:  # a module set to None in sys.modules
+        return False
+
+
+def pytest_configure(config):
+    missing = missing_dev_packages()
+    if missing:
+        raise pytest.UsageError(
+            f"the repository's own tests need the dev extra ({', '.join(missing)} missing): "
+            "pip install -e '.[dev]'  (to grade your katas instead: pytest exercises/...)"
+        )
 
 
 def available_katas():

@@ -27,6 +27,10 @@ def repo(tmp_path):
     (built, not copied, so that these tests pass in a fork whose exercises are solved)."""
     shutil.copytree(REPO_ROOT / "solutions", tmp_path / "solutions")
     (tmp_path / "graders" / "cli").mkdir(parents=True)
+    shutil.copy(REPO_ROOT / "graders" / "catalog.toml", tmp_path / "graders")  # a checkout
+    (tmp_path / "tests").mkdir()  # kata bughunt's known wrong implementations
+    shutil.copy(REPO_ROOT / "tests" / "mutants_catalog.py", tmp_path / "tests")
+    shutil.copytree(REPO_ROOT / "tests" / "mutants", tmp_path / "tests" / "mutants")
     build(tmp_path)
     for readme in (REPO_ROOT / "exercises").glob("*/README.md"):
         shutil.copy(readme, tmp_path / "exercises" / readme.parent.name / "README.md")
@@ -37,14 +41,15 @@ def repo(tmp_path):
 ENV = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
 
 
-def kata(repo, *args, timeout=120):
+def kata(repo, *args, timeout=120, env=()):
+    """`kata --root repo ARGS`, run from the top of repo (paths are shown relative to it)."""
     return subprocess.run(
         [sys.executable, "-m", "graders.cli", "--root", str(repo), *args],
         capture_output=True,
         text=True,
         timeout=timeout,
-        cwd=REPO_ROOT,
-        env=ENV,
+        cwd=repo,
+        env={**ENV, **dict(env)},
     )
 
 

@@ -27,12 +27,11 @@ import sys
 import time
 from pathlib import Path
 
-from graders.catalog import REPO_ROOT, Kata, all_katas, topics
+from graders.catalog import REPO_ROOT, Kata, all_katas, find_checkout, topics
 from graders.cli import stubs
 from graders.cli.progress import grade_quietly, next_kata, progress_table
 from graders.engine.plugin import GRADING_ARGS, own_configuration
-
-STATE_DIR = ".kata"  # git-ignored: hint state, backups, results
+from graders.engine.state import STATE_DIR, read_json, write_json
 
 
 class UsageError(Exception):
@@ -40,6 +39,7 @@ class UsageError(Exception):
 
 
 def main(argv: list[str] | None = None) -> int:
+    original = argv
     argv = list(sys.argv[1:] if argv is None else argv)
     # everything after a bare `--` goes to pytest: kata check adam -- --kata-seed 7
     extra = argv[argv.index("--") + 1 :] if "--" in argv else []
@@ -47,7 +47,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     args.pytest_args = extra
-    args.root = Path(args.root).resolve()
+    args.root, found_here = locate(args.root)
+    if found_here and not same_checkout(args.root, REPO_ROOT):
+        return run_in_checkout(args.root, sys.argv[1:] if original is None else original)
     try:
         return COMMANDS[args.command or "status"](args)
     except UsageError as error:
@@ -61,8 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--root",
-        default=os.environ.get("DL_KATAS_ROOT", str(REPO_ROOT)),
-        help="the repository holding exercises/ and solutions/ (default: this one)",
+        default=os.environ.get("DL_KATAS_ROOT"),
+        help="the checkout to act on (default: the one holding the current folder)",
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -112,11 +114,59 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# ---------------------------------------------------------------- where: the checkout
+
+
+def locate(explicit: str | None) -> tuple[Path, bool]:
+    """The checkout to act on, and whether it was found from the current folder: --root
+    (or DL_KATAS_ROOT) if given, else the checkout holding the current folder, else (said
+    in one line) the one this `kata` is installed from."""
+    if explicit:
+        return Path(explicit).resolve(), False
+    here = find_checkout(Path.cwd())
+    if here is not None:
+        return here, True
+    print(
+        f"kata: {Path.cwd()} is not inside a dl-katas checkout (no graders/catalog.toml and "
+        f"exercises/ here or above); using {REPO_ROOT}, the one kata is installed from",
+        file=sys.stderr,
+    )
+    return REPO_ROOT, False
+
+
+def same_checkout(a: Path, b: Path) -> bool:
+    return Path(a).resolve() == Path(b).resolve()
+
+
+def run_in_checkout(root: Path, argv: list[str]) -> int:
+    """Run this command with `root`'s own graders package: its catalogue, its graders and
+    its CLI, whatever copy of dl-katas is installed. Mixing another checkout's graders
+    with this one's exercises could grade them against checks of another version."""
+    if not (root / "graders" / "cli" / "kata.py").is_file():
+        raise SystemExit(f"kata: {root} has no graders/cli/kata.py: a damaged checkout?")
+    path = os.environ.get("PYTHONPATH")
+    env = {**os.environ, "PYTHONPATH": str(root) + (os.pathsep + path if path else "")}
+    command = [sys.executable, "-m", "graders.cli", *argv]
+    if os.name == "posix":
+        os.execve(sys.executable, command, env)
+    return subprocess.run(command, env=env).returncode
+
+
+def shown(path: Path) -> str:
+    """A path the learner can click: relative to the current folder."""
+    return os.path.relpath(path)
+
+
 # ---------------------------------------------------------------- names and paths
 
 
 def exercise(args, kata: Kata) -> Path:
     return kata.path("exercises", args.root)
+
+
+def where(args):
+    """kata -> the path of its exercise, as the learner sees it from here."""
+    return lambda kata: shown(exercise(args, kata))
 
 
 def resolve(names: list[str]) -> list[Kata]:
@@ -147,14 +197,11 @@ def state_path(args) -> Path:
 
 
 def load_state(args) -> dict:
-    path = state_path(args)
-    return json.loads(path.read_text()) if path.exists() else {}
+    return read_json(state_path(args))
 
 
 def save_state(args, state: dict) -> None:
-    path = state_path(args)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(state, indent=2) + "\n")
+    write_json(state_path(args), state)
 
 
 def colour_wanted() -> bool:
@@ -166,7 +213,7 @@ def colour_wanted() -> bool:
 
 def run_status(args) -> int:
     statuses = grade_quietly([args.root / "exercises"], args.root)
-    print(progress_table(topics(), statuses, colour=colour_wanted()))
+    print(progress_table(topics(), statuses, colour=colour_wanted(), where=where(args)))
     return 0  # a view, not a verdict: `kata check` gives the exit code
 
 
@@ -217,14 +264,14 @@ def run_next(args) -> int:
         return 0
     path = exercise(args, kata)
     print(f"next: {kata.key}  ({statuses[kata.key]})\n  {kata.title}")
-    print(f"  file: {path.relative_to(args.root)}")
+    print(f"  file: {shown(path)}")
     print(
         f"  questions: {', '.join(f'Q{q}' for q in kata.questions) or '-'} "
-        f"(answered in exercises/{kata.topic}/README.md)"
+        f"(answered in {shown(path.parent / 'README.md')})"
     )
     print("\n" + contract(path))
     print(
-        f"\ngrade it:  pytest {path.relative_to(args.root)}     "
+        f"\ngrade it:  pytest {shown(path)}     "
         f"watch it:  kata watch {kata.id}     a nudge:  kata hint {kata.id}"
     )
     return 0
@@ -332,7 +379,7 @@ def run_reset(args) -> int:
     if target.exists():
         mine = target.read_text(encoding="utf-8")
         if mine == stub:
-            print(f"{target.relative_to(args.root)} is already the pristine stub: nothing to do")
+            print(f"{shown(target)} is already the pristine stub: nothing to do")
             return 0
         backup = (
             args.root
@@ -346,10 +393,10 @@ def run_reset(args) -> int:
         backup.write_text(mine, encoding="utf-8")
         if backup.read_text(encoding="utf-8") != mine:  # never lose work: verify the copy
             raise UsageError(f"could not save your version to {backup}; nothing was changed")
-        print(f"saved your version as {backup.relative_to(args.root)}")
+        print(f"saved your version as {shown(backup)}")
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(stub, encoding="utf-8")
-    print(f"restored the stub of {target.relative_to(args.root)}")
+    print(f"restored the stub of {shown(target)}")
     return 0
 
 
@@ -364,7 +411,7 @@ def run_solution(args) -> int:
                 f"reference anyway with: kata solution {kata.id} --give-up"
             )
             return 1
-    print(f"# {solution.relative_to(args.root)}\n")
+    print(f"# {shown(solution)}\n")
     print(solution.read_text(encoding="utf-8"))
     return 0
 

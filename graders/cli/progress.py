@@ -44,6 +44,7 @@ def grade_quietly(
                     "no:terminal",
                     "-p",
                     "no:cacheprovider",
+                    "--kata-no-history",  # a look at progress is not an attempt
                     *extra_args,
                 ],
                 plugins=[collector],
@@ -65,8 +66,11 @@ def next_kata(topics: tuple[Topic, ...], statuses: dict[str, str]) -> Kata | Non
     return None
 
 
-def progress_table(topics: tuple[Topic, ...], statuses: dict[str, str], colour=False) -> str:
-    """One block per topic: its katas with status and questions; bars per topic and overall."""
+def progress_table(
+    topics: tuple[Topic, ...], statuses: dict[str, str], colour=False, where=None
+) -> str:
+    """One block per topic: its katas with status and questions; bars per topic and overall.
+    where(kata) is the path shown for the next kata (default exercises/<topic>/<kata>.py)."""
 
     def paint(text, status):
         return f"\033[{COLOURS[status]}m{text}\033[0m" if colour else text
@@ -99,7 +103,7 @@ def progress_table(topics: tuple[Topic, ...], statuses: dict[str, str], colour=F
         f"{bar(passed_total, available_total, 30)}"
     )
     if upcoming:
-        path = f"exercises/{upcoming.topic}/{upcoming.filename}"
+        path = where(upcoming) if where else f"exercises/{upcoming.topic}/{upcoming.filename}"
         lines.append(f"next: {path}  ({upcoming.title})")
         lines.append(f"      grade it with: pytest {path}    a nudge: kata hint {upcoming.id}")
     elif available_total:

@@ -25,8 +25,8 @@ from pathlib import Path
 import pytest
 from numpy.random import default_rng
 
-from graders.catalog import KATA_TREES, Kata, all_katas, kata_for_path, topics
-from graders.engine import lanes, workers
+from graders.catalog import KATA_TREES, SCRATCH_DIR, Kata, all_katas, kata_for_path, topics
+from graders.engine import history, lanes, workers
 from graders.engine.learner import (
     KataFailure,
     Learner,
@@ -146,6 +146,11 @@ def pytest_addoption(parser):
         "two where there are two cores; 1 grades everything in this process)",
     )
     group.addoption(
+        "--kata-no-history",
+        action="store_true",
+        help="do not add this run to .kata/history.jsonl (the mistake profile)",
+    )
+    group.addoption(
         "--kata-results",
         default=None,
         metavar="PATH",
@@ -173,6 +178,8 @@ def pytest_sessionfinish(session):
     path = session.config.getoption("kata_results")
     if path:
         write_results(Path(path), session.config.stash[RESULTS])
+    if not session.config.getoption("kata_no_history"):
+        history.record(session.config.stash[RESULTS])
 
 
 @pytest.hookimpl(wrapper=True)
@@ -256,7 +263,8 @@ def pytest_pycollect_makemodule(module_path, parent):
 def pytest_collect_directory(path, parent):
     """Folders of a kata tree are plain directories, never packages: collecting a package
     would import its __init__.py into this process."""
-    if any(part in KATA_TREES for part in Path(path).parts[-3:]):
+    parts = Path(path).parts
+    if any(part in KATA_TREES for part in parts[-3:]) or SCRATCH_DIR in parts:
         return pytest.Dir.from_parent(parent, path=Path(path))
     return None
 

@@ -11,22 +11,17 @@ results only when the session finishes: a run that crashes or is killed leaves
 
 from __future__ import annotations
 
-import json
-import os
 from pathlib import Path
 
 from graders.catalog import all_katas
+from graders.engine.state import write_json
 
 SCHEMA_PATH = Path(__file__).with_name("results.schema.json")
 EXERCISM_STATUS = {"passed": "pass", "failing": "fail", "not started": "fail"}
 MESSAGE_LIMIT = 65535
 
 
-def _write(path: Path, data: dict) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(path.name + ".tmp")
-    temporary.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    os.replace(temporary, path)
+_write = write_json  # atomic: a temporary file, then a rename
 
 
 def write_pending(path: Path, seed: int) -> None:
