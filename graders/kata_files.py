@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import importlib.util
 import itertools
+import re
 import sys
 from pathlib import Path
 from types import ModuleType
 
 _module_counter = itertools.count()
+SIBLING_CALL = re.compile(r'sibling\(__file__, "([^"]+)", "([^"]+)"\)')
 
 
 def load_module(path: Path) -> ModuleType:
@@ -38,3 +40,8 @@ def sibling(this_file: str, topic: str, kata: str) -> ModuleType:
     """The module of <tree>/<topic>/<kata>.py, where <tree> is this_file's exercises/ or solutions/."""
     tree = Path(this_file).resolve().parent.parent
     return load_module(tree / topic / f"{kata}.py")
+
+
+def siblings_of(source: str) -> list[tuple[str, str]]:
+    """(topic, kata) of every kata file a kata file's source loads through `sibling`."""
+    return SIBLING_CALL.findall(source)

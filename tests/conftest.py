@@ -12,6 +12,7 @@ import numpy.random  # noqa: F401  (see below)
 import pytest
 
 from graders.catalog import REPO_ROOT, all_katas, topics
+from graders.cli.stubs import build
 from graders.engine.plugin import GRADING_ARGS, RESULTS
 from graders.engine.registry import checks_for, load_topic_graders
 
@@ -127,6 +128,22 @@ def grade(pytester, request):
         return Graded(int(result.ret), result.stdout.str(), collect.statuses, collect.messages)
 
     return run
+
+
+@pytest.fixture
+def repo(tmp_path):
+    """A fresh learner's checkout: solutions/ and the stubs built from them, nothing solved
+    (built, not copied, so that these tests pass in a fork whose exercises are solved)."""
+    shutil.copytree(REPO_ROOT / "solutions", tmp_path / "solutions")
+    (tmp_path / "graders" / "cli").mkdir(parents=True)
+    shutil.copy(REPO_ROOT / "graders" / "catalog.toml", tmp_path / "graders")  # a checkout
+    (tmp_path / "tests").mkdir()  # kata bughunt's known wrong implementations
+    shutil.copy(REPO_ROOT / "tests" / "mutants_catalog.py", tmp_path / "tests")
+    shutil.copytree(REPO_ROOT / "tests" / "mutants", tmp_path / "tests" / "mutants")
+    build(tmp_path)
+    for readme in (REPO_ROOT / "exercises").glob("*/README.md"):
+        shutil.copy(readme, tmp_path / "exercises" / readme.parent.name / "README.md")
+    return tmp_path
 
 
 @pytest.fixture

@@ -9,32 +9,15 @@ import sys
 import time
 
 import jsonschema
-import pytest
 
 from graders.catalog import REPO_ROOT, all_katas, find_kata, topics
 from graders.cli.progress import progress_table
-from graders.cli.stubs import build, strip_solutions
+from graders.cli.stubs import strip_solutions
 from graders.engine.registry import checks_for
 from graders.engine.results import SCHEMA_PATH
 from tests.conftest import available_katas
 
 ADAM = find_kata("03_optimizers", "adam")
-
-
-@pytest.fixture
-def repo(tmp_path):
-    """A fresh learner's checkout: solutions/ and the stubs built from them, nothing solved
-    (built, not copied, so that these tests pass in a fork whose exercises are solved)."""
-    shutil.copytree(REPO_ROOT / "solutions", tmp_path / "solutions")
-    (tmp_path / "graders" / "cli").mkdir(parents=True)
-    shutil.copy(REPO_ROOT / "graders" / "catalog.toml", tmp_path / "graders")  # a checkout
-    (tmp_path / "tests").mkdir()  # kata bughunt's known wrong implementations
-    shutil.copy(REPO_ROOT / "tests" / "mutants_catalog.py", tmp_path / "tests")
-    shutil.copytree(REPO_ROOT / "tests" / "mutants", tmp_path / "tests" / "mutants")
-    build(tmp_path)
-    for readme in (REPO_ROOT / "exercises").glob("*/README.md"):
-        shutil.copy(readme, tmp_path / "exercises" / readme.parent.name / "README.md")
-    return tmp_path
 
 
 # the code under test, whatever copy of dl-katas is installed in this environment
@@ -181,6 +164,9 @@ def test_every_subcommand_has_help(repo):
         "watch",
         "reset",
         "solution",
+        "mistakes",
+        "review",
+        "bughunt",
         "build",
         "notebooks",
     ):

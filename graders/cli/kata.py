@@ -7,11 +7,15 @@
     kata watch [NAME]         re-grade on every save, in a warm process
     kata reset KATA           restore the pristine stub (your version is saved first)
     kata solution KATA        the reference solution, once the kata passes (or --give-up)
+    kata mistakes             your recurring named mistakes, with the fix and the kata to redo
+    kata review [KATA]        what is due for review; KATA (or --next): a fresh copy to redo
+    kata bughunt [KATA]       a known wrong implementation of KATA to debug; no KATA: your hunts
     kata build [--check]      regenerate exercises/ stubs from solutions/ (maintainers)
     kata notebooks OUT_DIR    the katas as an nbgrader course (needs the notebooks extra)
 
 NAME is a topic (03_optimizers), a kata (adam) or both (03_optimizers/adam).
-Every subcommand has --help.
+kata check and kata watch take --review or --bughunt to grade those copies under .kata/.
+Every subcommand has --help. KATA_NOW=2026-12-24 moves the clock (reviews, history).
 """
 
 from __future__ import annotations
@@ -25,13 +29,16 @@ import shutil
 import subprocess
 import sys
 import time
+from datetime import date
 from pathlib import Path
 
 from graders.catalog import REPO_ROOT, Kata, all_katas, find_checkout, topics
-from graders.cli import stubs
+from graders.cli import bughunt, mistakes, review, stubs
 from graders.cli.progress import grade_quietly, next_kata, progress_table
+from graders.cli.scratch import scratch_file
+from graders.engine.history import read_history
 from graders.engine.plugin import GRADING_ARGS, own_configuration
-from graders.engine.state import STATE_DIR, read_json, write_json
+from graders.engine.state import STATE_DIR, now, read_json, write_json
 
 
 class UsageError(Exception):
@@ -74,6 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--json", metavar="PATH", help="also write results.json here (always: .kata/results.json)"
     )
+    add_scratch_choice(check)
     commands.add_parser("next", help="the first kata not yet passing, with its contract")
     hint = commands.add_parser("hint", help="the next hint for a kata, one per call")
     hint.add_argument("kata", metavar="KATA")
@@ -90,11 +98,24 @@ def build_parser() -> argparse.ArgumentParser:
         help="how often to look for saved files (default 0.05 s)",
     )
     watch.add_argument("--max-runs", type=int, default=0, help=argparse.SUPPRESS)
+    add_scratch_choice(watch)
     reset = commands.add_parser("reset", help="restore a kata's stub, saving your version first")
     reset.add_argument("kata", metavar="KATA")
     solution = commands.add_parser("solution", help="show the reference solution of a passed kata")
     solution.add_argument("kata", metavar="KATA")
     solution.add_argument("--give-up", action="store_true", help="show it even if not passed")
+    commands.add_parser("mistakes", help="your recurring named mistakes, most frequent first")
+    reviewing = commands.add_parser(
+        "review", help="spaced review of passed katas: what is due, or a fresh copy to redo"
+    )
+    reviewing.add_argument("kata", nargs="?", metavar="KATA", help="the kata to review now")
+    reviewing.add_argument("--next", action="store_true", help="review the most overdue kata")
+    reviewing.add_argument(
+        "--give-up", action="store_true", help="end KATA's review as failed: back to box 1"
+    )
+    hunting = commands.add_parser("bughunt", help="debug a known wrong implementation of a kata")
+    hunting.add_argument("kata", nargs="?", metavar="KATA", help="(none: the hunts so far)")
+    hunting.add_argument("--seed", type=int, help="pick the same bug again with the same seed")
     notebooks = commands.add_parser("notebooks", help="write the katas as an nbgrader course")
     notebooks.add_argument("out", metavar="OUT_DIR", help="the course directory to write")
     build = commands.add_parser("build", help="generate exercises/ stubs from solutions/")
@@ -204,6 +225,42 @@ def save_state(args, state: dict) -> None:
     write_json(state_path(args), state)
 
 
+def add_scratch_choice(parser) -> None:
+    choice = parser.add_mutually_exclusive_group()
+    choice.add_argument(
+        "--review", action="store_true", help="grade your review copies (.kata/review/)"
+    )
+    choice.add_argument(
+        "--bughunt", action="store_true", help="grade your bug hunts (.kata/bughunt/)"
+    )
+
+
+def scratch_kind(args) -> str | None:
+    return (
+        "review"
+        if getattr(args, "review", False)
+        else ("bughunt" if getattr(args, "bughunt", False) else None)
+    )
+
+
+def graded_files(args, names: list[str]) -> list[Path]:
+    """The files `kata check` / `kata watch` grade: exercises/, or with --review or
+    --bughunt the copies under .kata/ (without names: every open review or hunt)."""
+    kind = scratch_kind(args)
+    if kind is None:
+        katas = resolve(names) if names else all_katas()
+        return [exercise(args, k) for k in katas if exercise(args, k).exists()]
+    if names:
+        katas = resolve(names)
+    elif kind == "review":
+        opened = review.load(args.root)["katas"]
+        katas = [k for k in all_katas() if (opened.get(k.key) or {}).get("open")]
+    else:
+        hunted = {h["kata"] for h in bughunt.refresh(args.root)["hunts"]}
+        katas = [k for k in all_katas() if k.key in hunted]
+    return [p for k in katas if (p := scratch_file(args.root, kind, k)).exists()]
+
+
 def colour_wanted() -> bool:
     return sys.stdout.isatty() and "NO_COLOR" not in os.environ
 
@@ -214,17 +271,41 @@ def colour_wanted() -> bool:
 def run_status(args) -> int:
     statuses = grade_quietly([args.root / "exercises"], args.root)
     print(progress_table(topics(), statuses, colour=colour_wanted(), where=where(args)))
-    return 0  # a view, not a verdict: `kata check` gives the exit code
+    review.enrol_passed(args.root, statuses)
+    for line in practice_lines(args):
+        print(line)
+    return 0
+
+
+def practice_lines(args) -> list[str]:
+    """Reviews due, bug hunts, the top mistake: one line each, where there is something."""
+    lines = []
+    schedule = review.load(args.root)
+    due_now = review.due(schedule, now().date())
+    if due_now:
+        names = ", ".join(key.split("/")[1] for key, _ in due_now)
+        lines.append(f"due for review: {names}   (kata review --next)")
+    found, started = bughunt.summary(args.root)
+    if started:
+        lines.append(f"bug hunts: {found} of {started} bugs found   (kata bughunt)")
+    top = mistakes.profile(args.root)
+    if top and not top[0].fixed_since:
+        lines.append(
+            f"your most frequent mistake: {top[0].mistake} in {top[0].kata.split('/')[1]} "
+            f"({top[0].count}×)   (kata mistakes)"
+        )
+    return lines  # a view, not a verdict: `kata check` gives the exit code
 
 
 def run_check(args) -> int:
     """Grade in a child process, so that a kata file ending the process (os._exit) cannot
     make the run look green: the verdict is the child's exit code AND a complete
     results file saying "pass"."""
-    katas = resolve(args.names) if args.names else all_katas()
-    paths = [str(exercise(args, k)) for k in katas if exercise(args, k).exists()]
+    paths = [str(p) for p in graded_files(args, args.names)]
     if not paths:
-        print("nothing to grade: no kata file found for " + (" ".join(args.names) or "exercises/"))
+        where = {"review": ".kata/review/ (kata review KATA)", "bughunt": ".kata/bughunt/ "
+                 "(kata bughunt KATA)"}.get(scratch_kind(args), "exercises/")  # fmt: skip
+        print(f"nothing to grade: no kata file found for {' '.join(args.names) or where}")
         return 1
     default = args.root / STATE_DIR / "results.json"
     results = Path(args.json) if args.json else default
@@ -253,17 +334,71 @@ def run_check(args) -> int:
     if results != default:
         default.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(results, default)
+    if scratch_kind(args) == "review":
+        print(review_report(args, paths))
+    elif scratch_kind(args) == "bughunt":
+        print(bughunt_report(args, paths))
     return 0 if code == 0 and status == "pass" else 1
+
+
+def keys_of(paths) -> list[str]:
+    return ["/".join(Path(p).parts[-2:])[:-3] for p in paths]
+
+
+def review_report(args, paths) -> str:
+    katas = review.load(args.root)["katas"]
+    lines = []
+    for key in keys_of(paths):
+        entry = katas.get(key)
+        if not entry or not entry.get("open"):
+            continue
+        outcome = entry["open"].get("outcome")
+        name = key.split("/")[1]
+        if outcome is None:
+            lines.append(f"review of {name}: not graded yet (still not started?)")
+        else:
+            lines.append(
+                f"review of {name}: {outcome}; now in box {entry['box']}, due again {entry['due']}"
+            )
+    return "\n".join(lines)
+
+
+def bughunt_report(args, paths) -> str:
+    hunts = bughunt.refresh(args.root)["hunts"]
+    lines = []
+    for key in keys_of(paths):
+        hunt = next((h for h in reversed(hunts) if h["kata"] == key), None)
+        if hunt is None:
+            continue
+        name = key.split("/")[1]
+        lines.append(
+            f"bug found in {name}: it was '{hunt['mutant']}'"
+            if hunt.get("found")
+            else f"the bug in {name} is still there: the checks above say where it shows"
+        )
+    found, started = bughunt.summary(args.root)
+    lines.append(f"bug hunts: {found} of {started} bugs found")
+    return "\n".join(lines)
 
 
 def run_next(args) -> int:
     statuses = grade_quietly([args.root / "exercises"], args.root)
-    kata = next_kata(topics(), statuses)
+    # a kata still failing with mistakes you keep making comes first, then course order
+    weights = mistakes.weights(args.root)
+    stuck = [k for k in all_katas() if statuses.get(k.key) == "failing" and weights.get(k.key)]
+    kata = max(stuck, key=lambda k: weights[k.key]) if stuck else next_kata(topics(), statuses)
     if kata is None:
         print("every kata passes: the whole course is done.")
+        for line in practice_lines(args):
+            print(line)
         return 0
     path = exercise(args, kata)
     print(f"next: {kata.key}  ({statuses[kata.key]})\n  {kata.title}")
+    if stuck:
+        print(
+            f"  chosen first: your history has {weights[kata.key]} graded runs of it with a "
+            "named mistake (kata mistakes)"
+        )
     print(f"  file: {shown(path)}")
     print(
         f"  questions: {', '.join(f'Q{q}' for q in kata.questions) or '-'} "
@@ -323,12 +458,11 @@ def run_hint(args) -> int:
 def run_watch(args) -> int:
     import pytest
 
-    if args.name:
-        katas = resolve([args.name])
+    if args.name or scratch_kind(args):
+        files = graded_files(args, [args.name] if args.name else [])
     else:
         upcoming = next_kata(topics(), grade_quietly([args.root / "exercises"], args.root))
-        katas = [upcoming] if upcoming else all_katas()
-    files = [exercise(args, k) for k in katas if exercise(args, k).exists()]
+        files = graded_files(args, [upcoming.key] if upcoming else [])
     if not files:
         raise UsageError("nothing to watch: no kata file found")
 
@@ -375,7 +509,7 @@ def run_reset(args) -> int:
     solution = kata.path("solutions", args.root)
     if not solution.exists():
         raise UsageError(f"{kata.id} has no stub to restore")
-    stub = stubs.strip_solutions(solution.read_text(encoding="utf-8"))
+    stub = stubs.stub_for(kata, args.root)
     if target.exists():
         mine = target.read_text(encoding="utf-8")
         if mine == stub:
@@ -416,6 +550,113 @@ def run_solution(args) -> int:
     return 0
 
 
+def run_mistakes(args) -> int:
+    schedule = review.load(args.root)["katas"]
+
+    def redo(key: str) -> str:
+        kata = one_kata(key)
+        if key in schedule:
+            return f"kata review {kata.id}   (a fresh copy; yours is kept)"
+        return f"pytest {shown(exercise(args, kata))}"
+
+    print(mistakes.render(mistakes.profile(args.root), len(read_history(args.root)), redo))
+    return 0
+
+
+def run_review(args) -> int:
+    schedule = review.load(args.root)
+    today = now().date()
+    if args.kata is None and not args.next:
+        if args.give_up:
+            raise UsageError("name the kata to give up: kata review KATA --give-up")
+        print(review_overview(schedule, today))
+        return 0
+    if args.next:
+        due_now = review.due(schedule, today)
+        if not due_now:
+            print(review_overview(schedule, today))
+            return 0
+        weights = mistakes.weights(args.root)
+        first_day = due_now[0][1]["due"]  # most overdue first; then what you get wrong most
+        key = max((k for k, e in due_now if e["due"] == first_day), key=lambda k: weights.get(k, 0))
+        kata = one_kata(key)
+    else:
+        kata = one_kata(args.kata)
+    entry = schedule["katas"].get(kata.key)
+    if entry is None:
+        raise UsageError(
+            f"{kata.id} is not on your review schedule: a kata joins it when it passes "
+            f"(kata check {kata.id})"
+        )
+    if args.give_up:
+        entry = review.give_up(args.root, kata)
+        print(f"{kata.id}: back to box 1, due again {entry['due']}")
+        return 0
+    path, entry, needed = review.start(args.root, kata)
+    when = "" if entry["due"] <= today.isoformat() else f" (early: due {entry['due']})"
+    print(f"review {kata.id}, box {entry['box']} of {len(review.INTERVALS)}{when}")
+    print(f"  write it again from the stub: {shown(path)}")
+    print(f"  your {shown(exercise(args, kata))} is not touched")
+    for dependency in needed:
+        print(f"  it builds on your {dependency.key}.py: copied next to it")
+    print(
+        f"  grade it:  kata check --review {kata.id}   (or: pytest {shown(path)}, "
+        f"kata watch {kata.id} --review)"
+    )
+    print(f"  a pass moves it up a box; a failure or kata review {kata.id} --give-up, to box 1")
+    return 0
+
+
+def review_overview(schedule: dict, today) -> str:
+    if not schedule["katas"]:
+        return (
+            "nothing to review yet: a kata joins the review schedule when it passes, "
+            "and comes back 1, 3, 7, 14 and 30 days later"
+        )
+    lines = []
+    due_now = review.due(schedule, today)
+    if due_now:
+        lines.append(f"due for review today ({today}):")
+        for key, entry in due_now:
+            lines.append(f"  {key}  box {entry['box']}, due {entry['due']}")
+        lines.append("start one: kata review KATA, or kata review --next")
+    else:
+        lines.append(f"nothing is due today ({today})")
+    following = review.upcoming(schedule, today)
+    if following:
+        key, entry = following
+        days = (date.fromisoformat(entry["due"]) - today).days
+        unit = "day" if days == 1 else "days"
+        lines.append(f"next due: {key} on {entry['due']} (in {days} {unit}), box {entry['box']}")
+    return "\n".join(lines)
+
+
+def run_bughunt(args) -> int:
+    if args.kata is None:
+        state = bughunt.refresh(args.root)
+        if not state["hunts"]:
+            print("no bug hunt yet: kata bughunt KATA writes a known wrong version to debug")
+            return 0
+        for hunt in state["hunts"]:
+            done = f"found ({hunt['mutant']})" if hunt.get("found") else "not found yet"
+            print(f"  {hunt['kata']}  started {hunt['started'][:16].replace('T', ' ')}  {done}")
+        found, started = bughunt.summary(args.root)
+        print(f"bug hunts: {found} of {started} bugs found")
+        return 0
+    kata = one_kata(args.kata)
+    try:
+        path, hunt, needed = bughunt.start(args.root, kata, args.seed)
+    except bughunt.NoMutants as error:
+        raise UsageError(str(error)) from None
+    print(f"this {bughunt.subject(kata)} has one bug: find it and fix it.")
+    print(f"  file: {shown(path)}   (seed {hunt['seed']}: kata bughunt {kata.id} --seed "
+          f"{hunt['seed']} writes the same one)")  # fmt: skip
+    for dependency in needed:
+        print(f"  it builds on your {dependency.key}.py: copied next to it (it must pass)")
+    print(f"  grade it:  kata check --bughunt {kata.id}   (or: pytest {shown(path)})")
+    return 0
+
+
 def run_build(args) -> int:
     if args.check:
         problems = stubs.check(args.root, strict=args.strict)
@@ -453,6 +694,9 @@ COMMANDS = {
     "watch": run_watch,
     "reset": run_reset,
     "solution": run_solution,
+    "mistakes": run_mistakes,
+    "review": run_review,
+    "bughunt": run_bughunt,
     "build": run_build,
     "notebooks": run_notebooks,
 }

@@ -49,6 +49,11 @@ def strip_solutions(source: str) -> str:
     return "\n".join(out)
 
 
+def stub_for(kata, root: Path = REPO_ROOT) -> str:
+    """The pristine stub of a kata: what `kata build` writes to exercises/."""
+    return strip_solutions(kata.path("solutions", root).read_text(encoding="utf-8"))
+
+
 def sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
