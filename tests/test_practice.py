@@ -152,3 +152,48 @@ def test_a_review_cycle_pass_moves_it_later_and_a_failure_sooner(repo):
     gave_up = kata(repo, "review", "adam", "--give-up", env=day(7))
     assert "adam: back to box 1, due again 2026-03-08" in gave_up.stdout
     assert ADAM.path("exercises", repo).read_text() == ADAM.path("solutions", repo).read_text()
+
+
+def test_an_interview_of_two_katas_times_out_and_writes_its_scorecard(repo):
+    start = {"KATA_NOW": "2026-03-01T09:00:00"}
+    started = kata(repo, "interview", "--katas", "2", "--minutes", "30", "--topic",
+                   "03_optimizers", "--seed", "4", env=start)  # fmt: skip
+    assert started.returncode == 0, started.stderr
+    files = sorted((repo / ".kata" / "interview").rglob("*.py"))
+    assert len(files) == 2 and all(f.parent.name == "03_optimizers" for f in files)
+    first, second = (find_kata("03_optimizers", f.stem) for f in files)
+    contract = files[0].read_text()
+    assert "Args:" in contract and "Returns:" in contract and "NotImplementedError" in contract
+    assert len(contract) < len(strip_solutions(first.path("solutions", repo).read_text()))
+
+    locked = kata(repo, "hint", first.id, env=start)
+    assert locked.returncode == 1 and "locked during your mock interview" in locked.stdout
+    assert "locked" in kata(repo, "solution", first.id, "--give-up", env=start).stdout
+    assert "30 min 00 s left" in kata(repo, "interview", "--status", env=start).stdout
+
+    shutil.copy(first.path("solutions", repo), files[0])  # one solved, one not
+    late = {"KATA_NOW": "2026-03-01T09:31:00"}
+    ended = kata(repo, "interview", "--status", "--answer", "an answer", "--rating", "4",
+                 "--rating", "2", env=late)  # fmt: skip
+    assert ended.returncode == 0, ended.stderr
+    assert "time is up" in ended.stdout and "follow-up 1 of" in ended.stdout
+    assert "our answer (exercises/03_optimizers/README.md)" in ended.stdout
+    assert "scorecard: interview 20260301-090000 (30 min, time up)" in ended.stdout
+    assert "katas passed: 1 of 2" in ended.stdout
+    card = json.loads((repo / ".kata" / "interviews" / "20260301-090000.json").read_text())
+    assert card["version"] == 1 and card["timed_out"] and card["katas_passed"] == 1
+    assert {(k["kata"], k["passed"]) for k in card["katas"]} == {
+        (first.key, True),
+        (second.key, False),
+    }
+    assert 2 <= len(card["questions"]) <= 3
+    assert [q["rating"] for q in card["questions"]][:2] == [4, 2]
+    assert card["questions"][0]["answer"] == "an answer"
+    assert "hint 1 of" in kata(repo, "hint", first.id, env=late).stdout  # unlocked
+
+
+def test_kata_help_lists_every_command_in_one_screen(repo):
+    shown = kata(repo, "--help").stdout
+    assert len(shown.splitlines()) <= 40
+    for command in ("check", "mistakes", "review", "bughunt", "interview", "watch", "hint"):
+        assert f"kata {command}" in shown

@@ -10,6 +10,7 @@
     kata mistakes             your recurring named mistakes, with the fix and the kata to redo
     kata review [KATA]        what is due for review; KATA (or --next): a fresh copy to redo
     kata bughunt [KATA]       a known wrong implementation of KATA to debug; no KATA: your hunts
+    kata interview            a timed mock interview: fresh stubs, no hints, follow-up questions
     kata build [--check]      regenerate exercises/ stubs from solutions/ (maintainers)
     kata notebooks OUT_DIR    the katas as an nbgrader course (needs the notebooks extra)
 
@@ -25,6 +26,7 @@ import ast
 import difflib
 import json
 import os
+import random
 import shutil
 import subprocess
 import sys
@@ -33,7 +35,7 @@ from datetime import date
 from pathlib import Path
 
 from graders.catalog import REPO_ROOT, Kata, all_katas, find_checkout, topics
-from graders.cli import bughunt, mistakes, review, stubs
+from graders.cli import bughunt, interview, mistakes, review, stubs
 from graders.cli.progress import grade_quietly, next_kata, progress_table
 from graders.cli.scratch import scratch_file
 from graders.engine.history import read_history
@@ -66,14 +68,18 @@ def main(argv: list[str] | None = None) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="kata", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+        prog="kata",
+        usage="kata [--root ROOT] [COMMAND] [--help]",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
         "--root",
         default=os.environ.get("DL_KATAS_ROOT"),
         help="the checkout to act on (default: the one holding the current folder)",
     )
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    # the docstring lists the commands, once: `kata --help` fits one screen
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", help=argparse.SUPPRESS)
 
     commands.add_parser("status", help="progress by topic, and the next kata to do")
     check = commands.add_parser("check", help="grade topics or katas (all by default)")
@@ -116,6 +122,31 @@ def build_parser() -> argparse.ArgumentParser:
     hunting = commands.add_parser("bughunt", help="debug a known wrong implementation of a kata")
     hunting.add_argument("kata", nargs="?", metavar="KATA", help="(none: the hunts so far)")
     hunting.add_argument("--seed", type=int, help="pick the same bug again with the same seed")
+    mock = commands.add_parser(
+        "interview", help="a timed mock interview: fresh stubs, no hints, follow-up questions"
+    )
+    mock.add_argument("--minutes", type=float, default=45, help="its length (default 45)")
+    mock.add_argument("--katas", type=int, default=2, metavar="N", help="how many (default 2)")
+    mock.add_argument("--topic", help="only katas of this topic (default: any)")
+    mock.add_argument("--seed", type=int, help="the same katas and questions again")
+    mock.add_argument("--status", action="store_true", help="time left, and the files")
+    mock.add_argument("--done", action="store_true", help="end it now: grade, then questions")
+    mock.add_argument(
+        "--answer",
+        action="append",
+        default=[],
+        metavar="TEXT",
+        help="your answer to the next follow-up question (once per question; no terminal)",
+    )
+    mock.add_argument(
+        "--rating",
+        action="append",
+        default=[],
+        type=int,
+        choices=range(1, 6),
+        metavar="1-5",
+        help="how well you answered it, 1 to 5 (once per question; no terminal)",
+    )
     notebooks = commands.add_parser("notebooks", help="write the katas as an nbgrader course")
     notebooks.add_argument("out", metavar="OUT_DIR", help="the course directory to write")
     build = commands.add_parser("build", help="generate exercises/ stubs from solutions/")
@@ -309,6 +340,19 @@ def run_check(args) -> int:
         return 1
     default = args.root / STATE_DIR / "results.json"
     results = Path(args.json) if args.json else default
+    code, status = grade_in_child(args, paths, results)
+    if results != default:
+        default.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(results, default)
+    if scratch_kind(args) == "review":
+        print(review_report(args, paths))
+    elif scratch_kind(args) == "bughunt":
+        print(bughunt_report(args, paths))
+    return 0 if code == 0 and status == "pass" else 1
+
+
+def grade_in_child(args, paths: list[str], results: Path) -> tuple[int, str | None]:
+    """pytest's exit code and the results file's status, graded in a child process."""
     code = subprocess.run(
         [
             sys.executable,
@@ -331,14 +375,7 @@ def run_check(args) -> int:
             "kata: grading did not finish (a kata file ended the process?): not a pass",
             file=sys.stderr,
         )
-    if results != default:
-        default.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(results, default)
-    if scratch_kind(args) == "review":
-        print(review_report(args, paths))
-    elif scratch_kind(args) == "bughunt":
-        print(bughunt_report(args, paths))
-    return 0 if code == 0 and status == "pass" else 1
+    return code, status
 
 
 def keys_of(paths) -> list[str]:
@@ -428,8 +465,28 @@ def contract(path: Path) -> str:
     return "\n\n".join(p for p in parts if p)
 
 
+def locked_by_interview(args, what: str) -> bool:
+    session = interview.active(args.root)
+    if session is None:
+        return False
+    print(
+        f"kata {what} is locked during your mock interview ({time_left_text(session)}): "
+        "kata interview --status shows it, kata interview --done ends it"
+    )
+    return True
+
+
+def time_left_text(session: dict) -> str:
+    seconds = int(interview.time_left(session).total_seconds())
+    if seconds <= 0:
+        return "time is up"
+    return f"{seconds // 60} min {seconds % 60:02d} s left"
+
+
 def run_hint(args) -> int:
     kata = one_kata(args.kata)
+    if locked_by_interview(args, "hint"):
+        return 1
     if not kata.hints:
         print(f"{kata.id} has no hints yet")
         return 0
@@ -536,6 +593,8 @@ def run_reset(args) -> int:
 
 def run_solution(args) -> int:
     kata = one_kata(args.kata)
+    if locked_by_interview(args, "solution"):
+        return 1
     solution = kata.path("solutions", args.root)
     if not args.give_up:
         status = grade_quietly([exercise(args, kata)], args.root).get(kata.key, "not started")
@@ -657,6 +716,102 @@ def run_bughunt(args) -> int:
     return 0
 
 
+def run_interview(args) -> int:
+    session = interview.active(args.root)
+    if session is None:
+        if args.status or args.done:
+            print("no mock interview is running: kata interview starts one")
+            return 0
+        return start_interview(args)
+    if args.done or interview.time_left(session).total_seconds() <= 0:
+        if not args.done:
+            print("time is up: grading your interview")
+        return finish_interview(args, session)
+    print(f"mock interview {session['id']}: {time_left_text(session)}")
+    for kata in interview.session_katas(session):
+        print(f"  {kata.key}: {shown(interview.file_of(args.root, session, kata))}")
+    print("kata interview --done ends it now (hints and solutions are locked until then)")
+    return 0
+
+
+def start_interview(args) -> int:
+    if args.topic and not any(t.id == args.topic for t in topics()):
+        raise UsageError(f"no topic named {args.topic!r}")
+    if args.katas < 1 or args.minutes <= 0:
+        raise UsageError("--katas and --minutes must be positive")
+    seed = interview.new_seed() if args.seed is None else args.seed
+    rng = random.Random(seed)
+    schedule = review.load(args.root)
+    weights = dict(mistakes.weights(args.root))
+    for key, _ in review.due(schedule, now().date()):
+        weights[key] = weights.get(key, 0) + 2  # due for review: more likely
+    katas = interview.choose_katas(args.root, args.katas, args.topic, rng, weights)
+    if not katas:
+        raise UsageError("no kata to interview on")
+    session = interview.start(args.root, katas, args.minutes, seed, rng)
+    print(f"mock interview {session['id']}: {len(katas)} katas in {args.minutes:g} minutes "
+          f"(seed {seed})")  # fmt: skip
+    for kata in katas:
+        print(f"  {kata.key}: {shown(interview.file_of(args.root, session, kata))}")
+    print(
+        "The docstrings say what a candidate is told: signature, shapes, conventions; "
+        "no hints (kata hint and kata solution are locked until the end)."
+    )
+    print(
+        "Check your work with pytest on a file; kata interview --status shows the time "
+        "left; kata interview --done ends it (or run it again once the time is up)."
+    )
+    return 0
+
+
+def finish_interview(args, session: dict) -> int:
+    results = args.root / STATE_DIR / "interview" / session["id"] / "results.json"
+    paths = [
+        str(interview.file_of(args.root, session, k)) for k in interview.session_katas(session)
+    ]
+    grade_in_child(args, [p for p in paths if Path(p).exists()], results)
+    try:
+        graded = json.loads(results.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        graded = {}
+    scores = interview.kata_scores(args.root, session, graded)
+    answers = ask_follow_ups(args, interview.session_questions(args.root, session))
+    card = interview.finish(args.root, session, scores, answers)
+    path = interview.scorecard_path(args.root, session["id"])
+    print("\n" + interview.render(card, shown(path)))
+    return 0
+
+
+def ask_follow_ups(args, questions) -> list[dict]:
+    """Each question, then our answer, then your self-rating: typed at a terminal, or
+    given with --answer / --rating (in order) when there is none."""
+    interactive = sys.stdin.isatty() and not (args.answer or args.rating)
+    answers = []
+    for i, question in enumerate(questions):
+        print(f"\nfollow-up {i + 1} of {len(questions)}, Q{question.number}: {question.text}")
+        if interactive:
+            given = input("your answer (type it, or say it aloud; then Enter): ").strip()
+        else:
+            given = args.answer[i] if i < len(args.answer) else None
+            if given:
+                print(f"your answer: {given}")
+        print(f"\nour answer (exercises/{question.topic}/README.md):\n{question.answer}\n")
+        rating = args.rating[i] if i < len(args.rating) else None
+        while interactive and rating is None:
+            typed = input("how well did you answer? 1 (not at all) to 5 (fully): ").strip()
+            rating = int(typed) if typed in {"1", "2", "3", "4", "5"} else None
+        answers.append(
+            {
+                "number": question.number,
+                "topic": question.topic,
+                "question": question.text,
+                "answer": given or None,
+                "rating": rating,
+            }  # fmt: skip
+        )
+    return answers
+
+
 def run_build(args) -> int:
     if args.check:
         problems = stubs.check(args.root, strict=args.strict)
@@ -697,6 +852,7 @@ COMMANDS = {
     "mistakes": run_mistakes,
     "review": run_review,
     "bughunt": run_bughunt,
+    "interview": run_interview,
     "build": run_build,
     "notebooks": run_notebooks,
 }
