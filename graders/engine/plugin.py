@@ -179,7 +179,10 @@ def pytest_sessionfinish(session):
     if path:
         write_results(Path(path), session.config.stash[RESULTS])
     if not session.config.getoption("kata_no_history"):
-        history.record(session.config.stash[RESULTS])
+        try:
+            history.record(session.config.stash[RESULTS])
+        except OSError as error:  # the profile is a convenience: it never changes a verdict
+            print(f"kata: could not add this run to .kata/history.jsonl: {error}", file=sys.stderr)
 
 
 @pytest.hookimpl(wrapper=True)
