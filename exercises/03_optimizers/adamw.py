@@ -6,6 +6,10 @@ Both shrink the weights, but differently:
   everything else: weights with large gradients are barely decayed.
 - adamw_step (torch.optim.AdamW): decay is decoupled; w shrinks by the factor
   (1 − lr · weight_decay) first, then the Adam step uses the raw gradient.
+
+weight_decay is PyTorch's λ: the L2 penalty it stands for is (λ/2)·‖w‖², gradient λ·w
+(03 Q32). 08_regularization's weight_penalties.py writes the penalty as λ·Σw² instead
+(gradient 2λ·w), so its λ is half of this weight_decay.
 """
 
 import numpy as np

@@ -1,8 +1,9 @@
 """Gradient clipping (Q36, Q39), as torch.nn.utils.clip_grad_value_ and clip_grad_norm_.
 
 By value: clamp every element to [−clip_value, clip_value] (changes the direction).
-By norm: one norm over all the arrays together; if it exceeds max_norm, scale every
-array by max_norm / (total_norm + 1e-6) (keeps the direction).
+By norm: one norm over all the arrays together, then every array times the same factor
+min(1, max_norm / (total_norm + 1e-6)) (keeps the direction; arrays under the limit
+are never scaled up).
 """
 
 import numpy as np

@@ -4,6 +4,10 @@ weights (and grads) are lists of arrays, one per weight matrix; biases are usual
 left out of penalties. L2 pulls each weight toward 0 in proportion to its size;
 L1 pulls with a constant force, and its proximal step sets small weights to exactly 0.
 
+The L2 penalty here is lam·Σw² (no ½), gradient 2·lam·w. PyTorch's weight_decay and
+03_optimizers' adam_l2_step write (lam/2)·‖w‖², gradient lam·w: the same penalty with
+lam doubled (weight_decay = 2·lam in this file's terms).
+
 Every array in the list is penalised, whatever its shape (a 1-D array included):
 leaving the biases out is the caller's choice, made by not passing them. An empty
 list gives (0.0, []). The penalty is a float (0.0 when lam = 0, not the int 0); grads

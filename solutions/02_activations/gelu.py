@@ -1,4 +1,4 @@
-"""GELU (Q7), the activation of BERT and GPT, in its tanh approximation.
+"""GELU (Q7), the activation of BERT, GPT-2/3 and ViT, in its tanh approximation.
 
 GELU(z) = z · Φ(z), with Φ the standard normal CDF. This kata uses the tanh
 approximation that torch.nn.functional.gelu(z, approximate="tanh") computes:

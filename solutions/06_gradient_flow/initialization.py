@@ -4,8 +4,12 @@ Weights are (fan_in, fan_out) here: a layer computes x @ W. The goal is to keep
 the variance of activations (forward) and of gradients (backward) roughly
 constant from layer to layer:
 
-    Xavier: Var(W) = gain² · 2 / (fan_in + fan_out)   (tanh, sigmoid, linear)
+    Xavier: Var(W) = gain² · 2 / (fan_in + fan_out)   (tanh, linear)
     He:     Var(W) = 2 / fan_in                        (ReLU, which zeroes half its inputs)
+
+Xavier's derivation assumes a zero-mean activation with slope 1 at 0. It is often used
+with sigmoid too (calculate_gain returns 1 for it by convention), but the sigmoid, with
+mean 1/2 and slope 1/4 at 0, meets neither assumption.
 
 Same distributions as torch.nn.init.xavier_uniform_, xavier_normal_ and
 kaiming_normal_ (mode="fan_in", nonlinearity="relu"). Draw from `rng` only: every

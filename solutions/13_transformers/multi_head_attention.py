@@ -1,0 +1,101 @@
+"""Multi-head self-attention, forward and backward (Q61, Q62, Q63).
+
+x is (N, T, D): N sequences of T positions of D features. The four weights follow the
+repository's x @ W convention, each (D, D), without biases. With H = n_heads heads of
+d_k = D / H features each:
+
+    Q = x @ Wq,  K = x @ Wk,  V = x @ Wv                          (N, T, D)
+    split: (N, T, D) -> (N, T, H, d_k) -> (N, H, T, d_k)          head h has features h·d_k..(h+1)·d_k − 1
+    scores = Q Kᵀ / √d_k                                           (N, H, T, T), √d_k not √D
+    weights = softmax(scores) over the keys (the last axis)
+    heads = weights V                                              (N, H, T, d_k)
+    merge: (N, H, T, d_k) -> (N, T, H, d_k) -> (N, T, D);   out = merged @ Wo
+
+This is what the graders compute in torch: the projections with your weights, the heads
+split as above, F.scaled_dot_product_attention(q, k, v, attn_mask=mask), the merge and
+Wo (nn.MultiheadAttention(D, H, bias=False, batch_first=True) with in_proj_weight =
+[Wqᵀ; Wkᵀ; Wvᵀ] and out_proj.weight = Woᵀ, up to its mask convention), and autograd for
+the gradients.
+
+The mask is boolean, True = may attend (scaled_dot_product_attention's attn_mask; see
+masks.py), and broadcasts against the scores (N, H, T, T): (T, T) causal, (N, 1, 1, T)
+padding, (N, 1, T, T) both, or one per head. A masked score is −inf before the softmax. A
+query whose keys are all masked (a row of False) gets weights 0 and a head output of 0,
+as torch 2.13's scaled_dot_product_attention returns for such a row (torch before 2.5
+returned nan); it contributes no gradient either.
+
+Numerically stable: graded on scores of order ±1e3 with numpy raising on overflow, so the
+softmax must subtract each row's max. Vectorised over the batch and the heads: graded at
+most 10x slower than a vectorised reference on many small heads (a loop over the H heads
+alone is fine; one over every (sequence, head) pair is not).
+"""
+
+import numpy as np
+
+
+def mha_forward(x, Wq, Wk, Wv, Wo, n_heads, mask=None):
+    """Multi-head self-attention of x.
+
+    Args:
+        x: float64 (N, T, D), T >= 1 (it may be a view).
+        Wq, Wk, Wv, Wo: float64 (D, D) each (views allowed, such as torch's weights
+            transposed).
+        n_heads: H, an int >= 1 that divides D.
+        mask: None (every key allowed), or a bool array broadcastable to (N, H, T, T),
+            True = may attend.
+
+    Returns:
+        (out, cache): out, a new float64 array (N, T, D); cache for mha_backward (your
+        choice: the grader passes your own cache back to your backward).
+    """
+    ### BEGIN SOLUTION
+    N, T, D = x.shape
+    d_k = D // n_heads
+
+    def split(a):  # (N, T, D) -> (N, H, T, d_k)
+        return a.reshape(N, T, n_heads, d_k).transpose(0, 2, 1, 3)
+
+    q, k, v = split(x @ Wq), split(x @ Wk), split(x @ Wv)
+    scores = q @ k.transpose(0, 1, 3, 2) / np.sqrt(d_k)
+    if mask is not None:
+        scores = np.where(mask, scores, -np.inf)
+    top = np.max(scores, axis=-1, keepdims=True)
+    e = np.exp(scores - np.where(np.isfinite(top), top, 0.0))  # a fully masked row: no inf − inf
+    total = np.sum(e, axis=-1, keepdims=True)
+    weights = np.divide(e, total, out=np.zeros_like(e), where=total > 0)
+    merged = (weights @ v).transpose(0, 2, 1, 3).reshape(N, T, D)
+    return merged @ Wo, (x, Wq, Wk, Wv, Wo, q, k, v, weights, merged)
+    ### END SOLUTION
+
+
+def mha_backward(dout, cache):
+    """Gradients of mha_forward, given dout = ∂loss/∂out (N, T, D).
+
+    Returns:
+        (dx, dWq, dWk, dWv, dWo): new arrays shaped like x (N, T, D) and the four weights
+        (D, D). x feeds the queries, the keys and the values, so dx is the sum of the three
+        paths. The mask gets no gradient.
+    """
+    ### BEGIN SOLUTION
+    x, Wq, Wk, Wv, Wo, q, k, v, weights, merged = cache
+    N, T, D = x.shape
+    n_heads, d_k = q.shape[1], q.shape[3]
+
+    def merge(a):  # (N, H, T, d_k) -> (N·T, D)
+        return a.transpose(0, 2, 1, 3).reshape(N * T, D)
+
+    dout = dout.reshape(N * T, D)
+    dWo = merged.reshape(N * T, D).T @ dout
+    dheads = (dout @ Wo.T).reshape(N, T, n_heads, d_k).transpose(0, 2, 1, 3)
+    dweights = dheads @ v.transpose(0, 1, 3, 2)
+    dv = weights.transpose(0, 1, 3, 2) @ dheads
+    # softmax backward along each row; masked entries have weight 0 and get nothing
+    dscores = weights * (dweights - np.sum(dweights * weights, axis=-1, keepdims=True))
+    dscores /= np.sqrt(d_k)
+    dq = dscores @ k
+    dk = dscores.transpose(0, 1, 3, 2) @ q
+    x2 = x.reshape(N * T, D)
+    dq, dk, dv = merge(dq), merge(dk), merge(dv)
+    dx = dq @ Wq.T + dk @ Wk.T + dv @ Wv.T
+    return dx.reshape(N, T, D), x2.T @ dq, x2.T @ dk, x2.T @ dv, dWo
+    ### END SOLUTION
