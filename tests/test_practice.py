@@ -177,7 +177,8 @@ def test_an_interview_of_two_katas_times_out_and_writes_its_scorecard(repo):
                  "--rating", "2", env=late)  # fmt: skip
     assert ended.returncode == 0, ended.stderr
     assert "time is up" in ended.stdout and "follow-up 1 of" in ended.stdout
-    assert "our answer (exercises/03_optimizers/README.md)" in ended.stdout
+    assert "our short answer:" in ended.stdout
+    assert "the depth: exercises/03_optimizers/README.md, Q" in ended.stdout
     assert "scorecard: interview 20260301-090000 (30 min, time up)" in ended.stdout
     assert "katas passed: 1 of 2" in ended.stdout
     card = json.loads((repo / ".kata" / "interviews" / "20260301-090000.json").read_text())

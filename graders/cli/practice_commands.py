@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import random
 import sys
+import textwrap
 from datetime import date
 from pathlib import Path
 
@@ -283,7 +284,8 @@ def ask_follow_ups(args, questions) -> list[dict]:
             given = args.answer[i] if i < len(args.answer) else None
             if given:
                 print(f"your answer: {given}")
-        print(f"\nour answer (exercises/{question.topic}/README.md):\n{question.answer}\n")
+        print(f"\nour short answer:\n{textwrap.fill(question.short_answer, 92)}")
+        print(f"the depth: exercises/{question.topic}/README.md, Q{question.number}\n")
         rating = args.rating[i] if i < len(args.rating) else None
         while interactive and rating is None:
             typed = input("how well did you answer? 1 (not at all) to 5 (fully): ").strip()

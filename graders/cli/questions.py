@@ -17,6 +17,15 @@ class Question:
     text: str
     answer: str
 
+    @property
+    def short_answer(self) -> str:
+        """The bold paragraph a section opens with (the 30-second answer), unbolded; the
+        whole section where there is none."""
+        first = " ".join(self.answer.split("\n\n", 1)[0].split())
+        if first.startswith("**") and first.endswith("**") and first.count("**") == 2:
+            return first[2:-2]
+        return self.answer
+
 
 def topic_questions(root: Path, topic: str) -> list[Question]:
     path = Path(root) / "exercises" / topic / "README.md"
