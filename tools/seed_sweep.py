@@ -2,7 +2,8 @@
 
     python tools/seed_sweep.py [--first 1] [--count 200] [--topic 03_optimizers]
 
-Prints each seed that fails (with the failing katas) and a total; exits 1 on any failure.
+Prints each seed that fails (with each failing check and its reason) and a total; exits 1
+on any failure.
 """
 
 from __future__ import annotations
@@ -25,11 +26,18 @@ from graders.engine.plugin import GRADING_ARGS, RESULTS  # noqa: E402
 class Statuses:
     def __init__(self):
         self.failing: list[str] = []
+        self.reasons: list[str] = []  # each failing check, with its one-line reason
 
     def pytest_sessionfinish(self, session):
         results = session.config.stash[RESULTS]
         self.failing = [
             k for k, (_, _, c) in results.katas.items() if results.status(k) != "passed"
+        ]
+        self.reasons = [
+            f"  {key}: {check.name}: {check.reason}"
+            for key in self.failing
+            for check in results.katas[key][2]
+            if check.status != "passed"
         ]
 
 
@@ -60,6 +68,8 @@ def main() -> int:
             bad += 1
             print(
                 f"seed {seed}: exit {code}, failing: {', '.join(statuses.failing) or '?'}",
+                *statuses.reasons,
+                sep="\n",
                 flush=True,
             )
     print(f"{args.count - bad}/{args.count} seeds green in {time.perf_counter() - start:.0f} s")
