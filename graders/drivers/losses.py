@@ -43,6 +43,11 @@ def transposed(a):
     return np.ascontiguousarray(np.swapaxes(a, -1, -2)).swapaxes(-1, -2)
 
 
+def time_major(a):
+    """a's values (N, T, ...) as a batch-first view of a time-major (T, N, ...) array."""
+    return np.ascontiguousarray(np.swapaxes(a, 0, 1)).swapaxes(0, 1)
+
+
 def strided(a):
     """a's values in every other element along the last axis of a fresh array twice as wide."""
     a = np.asarray(a)

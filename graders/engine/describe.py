@@ -25,6 +25,13 @@ def describe_value(value) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+def view_note(value) -> str:
+    """The note ', a view' for an array that is not C-contiguous, for a call's description."""
+    if isinstance(value, np.ndarray) and not value.flags.c_contiguous:
+        return ", a view"
+    return ""
+
+
 def describe_call(function: str, arguments: dict) -> str:
     """'adam_step(w=float64 array (3, 4), t=1, lr=0.01)'."""
     shown = ", ".join(f"{k}={describe_value(v)}" for k, v in arguments.items())

@@ -19,7 +19,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from graders.drivers.losses import strided, transposed
+from graders.drivers.losses import strided, time_major, transposed
 from graders.engine.checks import (
     Mistake,
     assert_fast_enough,
@@ -28,7 +28,7 @@ from graders.engine.checks import (
     expect_array,
     expect_tuple,
 )
-from graders.engine.describe import describe_value
+from graders.engine.describe import describe_value, view_note
 from graders.engine.reference import tensor as _tensor
 from graders.engine.registry import check, not_applicable
 
@@ -78,17 +78,6 @@ def tensor(a) -> torch.Tensor:
     return _tensor(np.ascontiguousarray(a))
 
 
-def time_major(a: np.ndarray) -> np.ndarray:
-    """a's values (N, T, ...) as a batch-first view of a time-major (T, N, ...) array."""
-    return np.ascontiguousarray(np.swapaxes(a, 0, 1)).swapaxes(0, 1)
-
-
-def _layout(value) -> str:
-    if isinstance(value, np.ndarray) and not value.flags.c_contiguous:
-        return ", a view"
-    return ""
-
-
 def _sigmoid(z):
     e = np.exp(-np.abs(z))
     return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
@@ -115,7 +104,9 @@ def grade_backward(learner, name, upstream, cache, expected, *, forward_call, mi
     """Call a backward with upstream gradients ({name: array}) and the learner's cache;
     compare every gradient with `expected` (autograd). mistakes: (says, thunk -> tuple)."""
     fn = learner.fn(name)
-    shown = ", ".join(f"{k}={describe_value(v)} ({what}{_layout(v)})" for k, v in upstream.items())
+    shown = ", ".join(
+        f"{k}={describe_value(v)} ({what}{view_note(v)})" for k, v in upstream.items()
+    )
     call = f"{name}({shown}, cache from your {forward_call})"
     args = (*upstream.values(), cache)
     result = call_strictly(fn, *args, stable_form=STABLE_GATES) if strict else fn(*args)

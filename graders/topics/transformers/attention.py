@@ -23,7 +23,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from graders.drivers.losses import strided, transposed
+from graders.drivers.losses import strided, time_major, transposed
 from graders.drivers.transformers import mha_forward as np_mha
 from graders.engine.checks import (
     ATOL,
@@ -573,11 +573,6 @@ def mha_exact(learner, rng):
     row = np.ones((T, T), dtype=bool)
     row[int(rng.integers(T))] = False  # one query of every sequence sees nothing
     grade_mha(learner, rng, problem, n_heads, row, note="  (one query with every key masked)")
-
-
-def time_major(a):
-    """a's values (N, T, ...) as a batch-first view of a time-major (T, N, ...) array."""
-    return np.ascontiguousarray(np.swapaxes(a, 0, 1)).swapaxes(0, 1)
 
 
 @check(

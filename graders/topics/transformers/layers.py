@@ -24,7 +24,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from graders.drivers.losses import strided, transposed
+from graders.drivers.losses import strided, time_major, transposed
 from graders.engine.checks import (
     ATOL,
     Mistake,
@@ -33,7 +33,7 @@ from graders.engine.checks import (
     expect_array,
     expect_tuple,
 )
-from graders.engine.describe import describe_value
+from graders.engine.describe import describe_value, view_note
 from graders.engine.learner import KataFailure
 from graders.engine.reference import tensor as _tensor
 from graders.engine.registry import check, not_applicable
@@ -78,17 +78,6 @@ def tensor(a) -> torch.Tensor:
     return _tensor(np.ascontiguousarray(a))
 
 
-def time_major(a: np.ndarray) -> np.ndarray:
-    """a's values (N, T, ...) as a batch-first view of a time-major (T, N, ...) array."""
-    return np.ascontiguousarray(np.swapaxes(a, 0, 1)).swapaxes(0, 1)
-
-
-def _layout(value) -> str:
-    if isinstance(value, np.ndarray) and not value.flags.c_contiguous:
-        return ", a view"
-    return ""
-
-
 def grade_pair(learner, forward, backward, inputs, torch_forward, *, rng, oracle, kwargs=None,
                forward_mistakes=(), backward_mistakes=(), dout=None, stable_form=None,
                atol=ATOL, back_atol=None, note=""):  # fmt: skip
@@ -122,7 +111,7 @@ def grade_pair(learner, forward, backward, inputs, torch_forward, *, rng, oracle
     grads = torch.autograd.grad((out_t * tensor(dout)).sum(), tensors)
     want = {f"d{k}": g.numpy().copy() for k, g in zip(inputs, grads)}
     back = learner.fn(backward)
-    back_call = (f"{backward}(dout={describe_value(dout)} (random{_layout(dout)}), cache from "
+    back_call = (f"{backward}(dout={describe_value(dout)} (random{view_note(dout)}), cache from "
                  f"your {call})")  # fmt: skip
     if stable_form:
         result = call_strictly(back, dout, cache, stable_form=stable_form)
